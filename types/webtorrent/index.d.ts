@@ -1,0 +1,123 @@
+declare module 'webtorrent' {
+  import { EventEmitter } from 'node:events'
+
+  export interface WebTorrentOptions {
+    maxConns?: number
+    nodeId?: string | Uint8Array
+    peerId?: string | Uint8Array
+    tracker?: boolean | Record<string, unknown>
+    dht?: boolean | Record<string, unknown>
+    lsd?: boolean
+    utPex?: boolean
+    natUpnp?: boolean | 'permanent'
+    natPmp?: boolean
+    webSeeds?: boolean
+    utp?: boolean
+    downloadLimit?: number
+    uploadLimit?: number
+    torrentPort?: number
+    dhtPort?: number
+    seedOutgoingConnections?: boolean
+  }
+
+  export interface TorrentFile {
+    name: string
+    path: string
+    length: number
+    offset: number
+    downloaded: number
+    progress: number
+    select (priority?: number): void
+    deselect (): void
+  }
+
+  export interface Wire extends EventEmitter {
+    remoteAddress: string
+    remotePort: number
+    peerId: string
+    downloaded: number
+    uploaded: number
+    downloadSpeed (): number
+    uploadSpeed (): number
+    destroy (): void
+  }
+
+  export interface Torrent extends EventEmitter {
+    infoHash: string
+    magnetURI: string
+    name: string
+    path: string
+    files: TorrentFile[]
+    length: number
+    pieceLength: number
+    downloaded: number
+    uploaded: number
+    received: number
+    downloadSpeed: number
+    uploadSpeed: number
+    progress: number
+    ratio: number
+    numPeers: number
+    timeRemaining: number
+    ready: boolean
+    done: boolean
+    paused: boolean
+    destroyed: boolean
+    wires: Wire[]
+    info?: Record<string, unknown>
+    infoBuffer?: Uint8Array
+    torrentFile?: Uint8Array
+    pieces: Array<unknown>
+    bitfield?: { get (index: number): boolean }
+    addPeer (peer: string): boolean
+    pause (): void
+    resume (): void
+    select (start: number, end: number, priority?: number): void
+    deselect (start: number, end: number): void
+    destroy (opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void
+  }
+
+  export interface AddOptions {
+    path?: string
+    store?: unknown
+    storeOpts?: Record<string, unknown>
+    announce?: string[]
+    skipVerify?: boolean
+    paused?: boolean
+    deselect?: boolean
+    private?: boolean
+    destroyStoreOnDestroy?: boolean
+    preloadedStore?: unknown
+    maxWebConns?: number
+    strategy?: 'sequential' | 'rarest'
+    alwaysChokeSeeders?: boolean
+    storeCacheSlots?: number
+    [key: string]: unknown
+  }
+
+  export default class WebTorrent extends EventEmitter {
+    constructor (opts?: WebTorrentOptions)
+    static readonly UTP_SUPPORT: boolean
+    readonly torrents: Torrent[]
+    readonly dht: unknown
+    readonly listening: boolean
+    readonly ready: boolean
+    readonly destroyed: boolean
+    readonly torrentPort: number
+    readonly dhtPort: number
+    readonly downloadSpeed: number
+    readonly uploadSpeed: number
+    readonly progress: number
+    readonly ratio: number
+    nodeId: string
+    peerId: string
+    add (torrentId: string | Uint8Array | Record<string, unknown>, opts?: AddOptions, onTorrent?: (torrent: Torrent) => void): Torrent
+    seed (input: unknown, opts?: AddOptions, onSeed?: (torrent: Torrent) => void): Torrent
+    get (torrentId: string | Uint8Array): Promise<Torrent | null>
+    remove (torrentId: string | Torrent, opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): Promise<void>
+    address (): { address: string, family: string, port: number } | null
+    throttleDownload (rate: number): boolean
+    throttleUpload (rate: number): boolean
+    destroy (cb?: (err?: Error | null) => void): void
+  }
+}
