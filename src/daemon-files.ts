@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { link, open, readFile, rm, writeFile, rename } from 'node:fs/promises'
+import { SilmarilError } from './errors.js'
+
+/** What a running daemon tells clients about itself, in `<data>/daemon.json`. */
+export interface DaemonInfo {
+  pid: number
+  url: string
+  version: string
+  started_at: string
+}
+
+const SECRET_FILE_MODE = 0o600
+
+export function isProcessAlive (pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return !isZombie(pid)
+}
+
+/** An exited daemon stays a zombie until its reaper collects it; signal 0 still reaches it. */
+function isZombie (pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+  } catch {
+    return false
+  }
+}
+
+export async function readDaemonInfo (file: string): Promise<DaemonInfo | undefined> {
+  try {
+    const info = JSON.parse(await readFile(file, 'utf8')) as Partial<DaemonInfo>
+    if (typeof info.pid !== 'number' || typeof info.url !== 'string') return undefined
+    return info as DaemonInfo
+  } catch {
+    return undefined
+  }
+}
+
+/** The daemon's info when its process is still alive; stale files from a crash are ignored. */
+export async function liveDaemonInfo (file: string): Promise<DaemonInfo | undefined> {
+  const info = await readDaemonInfo(file)
+  return info !== undefined && isProcessAlive(info.pid) ? info : undefined
+}
+
+export async function writeFileAtomic (file: string, data: string, mode = 0o644): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`
+  await writeFile(temp, data, { mode })
+  await rename(temp, file)
+}
+
+export async function readPidFile (file: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(file, 'utf8')).trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Takes the one-daemon-per-data-dir lock: creates the pid file exclusively, replacing it only
+ * when the process it names is gone. Throws `already_running` naming the live pid.
+ */
+export async function acquirePidLock (file: string, dataDir: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o644)
+      await handle.writeFile(`${process.pid}\n`)
+      await handle.close()
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw SilmarilError.io(`cannot write the pid file ${file}`, err)
+    }
+    const pid = await readPidFile(file)
+    if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) {
+      throw new SilmarilError('already_running', `a daemon is already running for ${dataDir} (pid ${pid}); stop it with "silmaril daemon stop"`, { details: { pid } })
+    }
+    await rm(file, { force: true })
+  }
+  throw new SilmarilError('already_running', `another daemon is starting for ${dataDir}`)
+}
+
+export async function releasePidLock (file: string): Promise<void> {
+  if (await readPidFile(file) === process.pid) await rm(file, { force: true })
+}
+
+export async function readToken (file: string): Promise<string | undefined> {
+  try {
+    const token = (await readFile(file, 'utf8')).trim()
+    return token === '' ? undefined : token
+  } catch {
+    return undefined
+  }
+}
+
+/** Reads the API token, creating a random one (mode 0600) when there is none. */
+export async function loadOrCreateToken (file: string): Promise<string> {
+  const existing = await readToken(file)
+  if (existing !== undefined) return existing
+  const token = randomBytes(32).toString('base64url')
+  const temp = `${file}.${process.pid}.tmp`
+  await writeFile(temp, `${token}\n`, { mode: SECRET_FILE_MODE })
+  try {
+    await link(temp, file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw SilmarilError.io(`cannot write the API token ${file}`, err)
+    const raced = await readToken(file)
+    if (raced !== undefined) return raced
+  } finally {
+    await rm(temp, { force: true })
+  }
+  return token
+}

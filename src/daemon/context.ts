@@ -1,0 +1,14 @@
+import type { DhtPeerInfo, LocalModel, NodeSnapshot } from '../api/types.js'
+
+/** What the API needs of the node; the daemon passes the real node, tests may pass a fake. */
+export interface ApiNode {
+  snapshot (): NodeSnapshot
+  listModels (): Promise<LocalModel[]>
+  dhtNodes (): DhtPeerInfo[]
+}
+
+export interface ApiContext {
+  node: ApiNode
+  /** Asks the daemon to stop after the response is sent. */
+  shutdown (): void
+}

@@ -1,0 +1,144 @@
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import { Level } from 'level'
+import type WebTorrent from 'webtorrent'
+import type { DhtPeerInfo, LocalModel, NodeSnapshot } from './api/types.js'
+import type { SilmarilConfig } from './config/schema.js'
+import { dhtOptions } from './dht/dht-options.js'
+import { DhtNode } from './dht/dht-node.js'
+import type { Identity } from './identity.js'
+import { logger } from './log.js'
+import { scanModels } from './models/registry.js'
+import { dataLayout, type DataLayout } from './paths.js'
+import { VERSION } from './version.js'
+
+const log = logger('node')
+
+export interface NodeInit {
+  config: SilmarilConfig
+  dataDir: string
+  identity: Identity
+}
+
+/** The composition root: one database, one torrent client, one DHT shared by both. */
+export class SilmarilNode extends EventEmitter {
+  readonly config: SilmarilConfig
+  readonly identity: Identity
+  readonly layout: DataLayout
+  #db: Level<string, unknown> | undefined
+  #client: WebTorrent | undefined
+  #dht: DhtNode | undefined
+  #startedAt = 0
+  #starting: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+
+  constructor (init: NodeInit) {
+    super()
+    this.config = init.config
+    this.identity = init.identity
+    this.layout = dataLayout(init.dataDir)
+  }
+
+  get db (): Level<string, unknown> {
+    if (this.#db === undefined) throw new Error('node is not started')
+    return this.#db
+  }
+
+  get dht (): DhtNode | undefined { return this.#dht }
+
+  async start (): Promise<void> {
+    this.#starting ??= this.#start()
+    return await this.#starting
+  }
+
+  async #start (): Promise<void> {
+    this.#startedAt = Date.now()
+    await mkdir(this.layout.models, { recursive: true })
+    await mkdir(this.layout.staging, { recursive: true })
+    this.#db = new Level<string, unknown>(this.layout.db, { valueEncoding: 'json' })
+    await this.#db.open()
+
+    const { default: WebTorrentClient } = await import('webtorrent')
+    const net = this.config.network
+    const limitBps = (kbps: number): number => kbps > 0 ? kbps * 1024 : -1
+    const client = new WebTorrentClient({
+      maxConns: net.max_connections,
+      tracker: net.disable_trackers ? false : {},
+      dht: net.dht_enabled ? dhtOptions({ bootstrap: net.bootstrap_nodes }) : false,
+      lsd: false,
+      utPex: true,
+      natUpnp: net.nat_traversal,
+      natPmp: net.nat_traversal,
+      utp: net.utp,
+      torrentPort: net.listen_port,
+      dhtPort: net.listen_port,
+      downloadLimit: limitBps(this.config.limits.download_limit_kbps),
+      uploadLimit: limitBps(this.config.limits.upload_limit_kbps)
+    })
+    this.#client = client
+    client.on('error', (err: Error) => { this.emit('error', err) })
+    client.on('warning', (err: Error) => { log('torrent warning: %s', err.message) })
+    await new Promise<void>(resolve => {
+      if (client.listening) resolve()
+      else client.once('listening', () => { resolve() })
+    })
+    if (net.dht_enabled) {
+      this.#dht = new DhtNode({ dht: client.dht as never }, {})
+      this.#dht.on('warning', (err: Error) => { log('dht warning: %s', err.message) })
+    }
+    log('started: torrent port %d, dht port %d', client.torrentPort, client.dhtPort)
+  }
+
+  async stop (): Promise<void> {
+    this.#stopping ??= this.#stop()
+    return await this.#stopping
+  }
+
+  async #stop (): Promise<void> {
+    await this.#starting?.catch(() => {})
+    const client = this.#client
+    this.#client = undefined
+    this.#dht = undefined
+    if (client !== undefined) await new Promise<void>(resolve => { client.destroy(() => { resolve() }) })
+    await this.#db?.close()
+  }
+
+  async listModels (): Promise<LocalModel[]> {
+    return await scanModels(this.layout.models)
+  }
+
+  dhtNodes (): DhtPeerInfo[] {
+    return this.#dht?.nodes() ?? []
+  }
+
+  snapshot (): NodeSnapshot {
+    const client = this.#client
+    const torrents = client?.torrents ?? []
+    return {
+      version: VERSION,
+      pid: process.pid,
+      started_at: new Date(this.#startedAt).toISOString(),
+      uptime_s: Math.round((Date.now() - this.#startedAt) / 1000),
+      data_dir: this.layout.root,
+      publisher: { id: this.identity.publisherId, fingerprint: this.identity.fingerprint },
+      dht: {
+        enabled: this.config.network.dht_enabled,
+        port: this.#dht?.address()?.port ?? null,
+        nodes: this.#dht?.nodeCount() ?? 0,
+        ready: this.#dht?.isReady() ?? false
+      },
+      torrent: { port: client?.address()?.port ?? null },
+      transfers: {
+        total: torrents.length,
+        downloading: torrents.filter(t => !t.done).length,
+        seeding: torrents.filter(t => t.done).length
+      },
+      peers: torrents.reduce((sum, t) => sum + t.numPeers, 0),
+      rates: { download_bps: client?.downloadSpeed ?? 0, upload_bps: client?.uploadSpeed ?? 0 }
+    }
+  }
+}
+
+export function createNode (init: NodeInit): SilmarilNode {
+  return new SilmarilNode(init)
+}
