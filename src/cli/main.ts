@@ -1,0 +1,96 @@
+import yargs, { type Argv } from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { SilmarilError } from '../errors.js'
+import { VERSION } from '../version.js'
+import { CliContext, type GlobalArgs } from './context.js'
+import { createOutput } from './output.js'
+
+type Handler<A> = (ctx: CliContext, args: A) => Promise<void>
+
+/** Runs a command with a fresh context; every failure becomes a message and an exit code. */
+function run<A> (load: () => Promise<Handler<A>>): (argv: GlobalArgs & A) => Promise<void> {
+  return async argv => {
+    const ctx = new CliContext({ json: argv.json, home: argv.home, config: argv.config }, createOutput(argv.json === true))
+    try {
+      const handler = await load()
+      await handler(ctx, argv)
+    } catch (err) {
+      const error = SilmarilError.from(err)
+      ctx.out.error(error)
+      if (error.code === 'internal' && process.env['DEBUG'] !== undefined) console.error(err)
+      process.exitCode = error.exitCode
+    }
+  }
+}
+
+const EXAMPLES = `Examples:
+  silmaril init                                 create the data dir, keys and config
+  silmaril daemon start                         run the node in the background
+  silmaril daemon status --json                 the daemon's state as JSON
+  silmaril list                                 local models
+
+Environment: SILMARIL_HOME (data dir), SILMARIL_CONFIG (config file), SILMARIL_DAEMON_URL,
+SILMARIL_TOKEN, and SILMARIL_<SECTION>_<KEY> for any config key (e.g. SILMARIL_DAEMON_PORT).
+Exit codes: 0 ok, 1 failure, 2 usage, 3 daemon unreachable, 4 not found, 130 interrupted.`
+
+function daemonCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
+  return y
+    .usage('Usage: silmaril daemon <start|status|stop> [options]')
+    .command('start', 'start the daemon in the background', b => b
+      .option('port', { type: 'number', describe: 'REST API port (0 = random; overrides daemon.port)' })
+      .option('bind', { type: 'string', describe: 'REST API address (overrides daemon.bind_address)' })
+      .option('listen-port', { type: 'number', describe: 'peer and DHT port (0 = random)' })
+      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap node host:port (repeatable)' })
+      .option('dht', { type: 'boolean', describe: 'join the DHT (--no-dht to stay off it)' })
+      .example('silmaril daemon start --port 9000', ''),
+    run(async () => (await import('./commands/daemon.js')).daemonStart))
+    .command('status', 'show whether the daemon runs, and its state', b => b, run(async () => (await import('./commands/daemon.js')).daemonStatus))
+    .command('stop', 'stop the daemon', b => b, run(async () => (await import('./commands/daemon.js')).daemonStop))
+    .demandCommand(1, 'name an action: start, status or stop')
+}
+
+export async function main (argv: string[]): Promise<void> {
+  let interrupted = false
+  process.once('SIGINT', () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    process.exitCode = 130
+    process.stderr.write('\ninterrupted\n')
+    process.exit(130)
+  })
+
+  const parser: Argv<GlobalArgs> = yargs(argv)
+    .scriptName('silmaril')
+    .usage('Usage: silmaril <command> [options]\n\nShare and discover AI models over BitTorrent.')
+    .option('json', { type: 'boolean', describe: 'print machine-readable JSON on stdout', global: true })
+    .option('home', { type: 'string', describe: 'data dir (default ~/.silmaril, or SILMARIL_HOME)', global: true })
+    .option('config', { type: 'string', describe: 'config file (default ~/.config/silmaril/config.yaml, or SILMARIL_CONFIG)', global: true })
+    .command('init', 'set up the data dir, publisher key and config', b => b
+      .option('path', { type: 'string', describe: 'put the data dir here (recorded in the config)' })
+      .option('cleanup', { type: 'boolean', describe: 'remove Silmaril: the data dir with all its models, and the config' })
+      .option('yes', { type: 'boolean', alias: 'y', describe: 'do not ask before --cleanup deletes' })
+      .example('silmaril init --path /data/silmaril', ''),
+    run(async () => (await import('./commands/init.js')).init))
+    .command('daemon', 'start, stop or inspect the background daemon', daemonCommands)
+    .command('list', 'list local models', b => b, run(async () => (await import('./commands/list.js')).list))
+    .command('help', 'show this help', b => b, () => { parser.showHelp('log') })
+    .demandCommand(1, 'name a command; "silmaril help" lists them')
+    .epilogue(EXAMPLES)
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, err, y) => {
+      if (err instanceof SilmarilError) throw err
+      const text = message ?? err?.message ?? 'invalid arguments'
+      process.stderr.write(`silmaril: ${text}\n\nRun "silmaril help" (or add --help to a command) for usage.\n`)
+      void y
+      process.exit(2)
+    })
+
+  await parser.parseAsync()
+}
+
+await main(hideBin(process.argv))
