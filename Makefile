@@ -5,7 +5,7 @@ STAMP := node_modules/.install-stamp
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install build typecheck lint test test-unit test-net test-cli demo testnet clean
+.PHONY: help install system-deps build typecheck lint test test-unit test-net test-cli test-interop bench bench-share demo testnet clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP) ## install dependencies (npm ci) when package-lock.json changed
 
+system-deps: ## install test tools from Debian when missing and possible (libtorrent, git-lfs, tmux)
+	@./scripts/install-system-deps.sh
+
 build: install ## compile TypeScript to dist/
 	$(NPM) run --silent build
 
@@ -25,7 +28,7 @@ typecheck: install ## type-check without emitting
 lint: install ## ESLint, including the import boundaries of STYLE.md
 	$(NPM) run --silent lint
 
-test: build lint ## build, type-check, lint and run every test tier
+test: build lint system-deps ## build, type-check, lint and run every test tier
 	$(NPM) run --silent test
 
 test-unit: build ## unit tests only (no sockets)
@@ -36,6 +39,15 @@ test-net: build ## loopback network tests only
 
 test-cli: build ## tests that spawn the built binaries
 	$(NPM) run --silent test:cli
+
+test-interop: build system-deps ## conformance against python3-libtorrent
+	$(NPM) run --silent test:interop
+
+bench: build system-deps ## benchmarks: print tables, write JSON to .bench/
+	$(NPM) run --silent bench
+
+bench-share: build system-deps ## hashing and torrent creation of a generated 1 GiB model, vs sha256sum and libtorrent
+	$(NPM) run --silent bench:share
 
 demo: build ## a bootstrap node and two daemons on loopback finding each other
 	$(NPM) run --silent demo
