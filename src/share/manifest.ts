@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { SilmarilError } from '../errors.js'
 import type { Identity } from '../identity.js'
 import { LICENSE_PATTERN, MAX_DESCRIPTION_CHARS, MAX_TAGS, MODEL_NAME_PATTERN, REVISION_PATTERN, TAG_PATTERN } from '../models/names.js'
+import { compareTorrentPaths } from './torrent/torrent-paths.js'
 import { canonicalJson, MANIFEST_DOMAIN, signObject, verifyObject, type JsonValue } from '../signed-json.js'
 
 export const MANIFEST_FILE = '.silmaril.json'
@@ -86,9 +87,9 @@ export function isSafeRelativePath (path: string): boolean {
   return path.split('/').every(part => part !== '' && part !== '.' && part !== '..')
 }
 
-/** Sorts paths by their UTF-8 bytes, the order of bencoded dictionary keys. */
+/** Torrent order: component by component, each by its UTF-8 bytes (`tok/vocab.txt` before `tok.json`). */
 export function comparePaths (a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+  return compareTorrentPaths(a.split('/'), b.split('/'))
 }
 
 function checkFiles (files: ManifestFile[]): string | undefined {

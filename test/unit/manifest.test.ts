@@ -117,11 +117,11 @@ async function folder (t: TestContext, files: Record<string, string>): Promise<s
 }
 
 test('scanning lists files sorted by UTF-8 path, skips .git and the manifest, follows inner symlinks', async t => {
-  const dir = await folder(t, { 'b.txt': 'b', 'a/z.txt': 'zz', 'A.txt': 'A', '.gitattributes': '*', '.git/HEAD': 'x', '.silmaril.json': '{}', 'é.txt': 'e' })
+  const dir = await folder(t, { 'b.txt': 'b', 'a/z.txt': 'zz', 'a.txt': 'a', 'A.txt': 'A', '.gitattributes': '*', '.git/HEAD': 'x', '.silmaril.json': '{}', 'é.txt': 'e' })
   await symlink(join(dir, 'b.txt'), join(dir, 'link-to-b'))
   await mkdir(join(dir, 'empty'))
   const files = await scanModelFolder(dir)
-  assert.deepEqual(files.map(f => f.path), ['.gitattributes', 'A.txt', 'a/z.txt', 'b.txt', 'link-to-b', 'é.txt'])
+  assert.deepEqual(files.map(f => f.path), ['.gitattributes', 'A.txt', 'a/z.txt', 'a.txt', 'b.txt', 'link-to-b', 'é.txt'])
   assert.equal(files.find(f => f.path === 'a/z.txt')?.size, 2)
 })
 

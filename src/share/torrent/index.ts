@@ -1,0 +1,7 @@
+export { BLOCK_BYTES, choosePieceLength, MAX_PIECE_LENGTH_BYTES, MIN_PIECE_LENGTH_BYTES, TARGET_PIECE_COUNT, validatePieceLength } from './piece-length.js'
+export { fileMerkle, fileTreeShape, MerkleHasher, merkleRoot, PieceLayerBuilder, pieceLayerMatches, zeroSubtreeRoot, type FileMerkle, type FileTreeShape } from './merkle.js'
+export { hashFiles, type FileHashes, type HashFileInput, type HashFilesOptions } from './hash-files.js'
+export { createHybridTorrent, type HybridTorrent, type HybridTorrentInput } from './hybrid-torrent.js'
+export { parseHybridTorrent, verifyPieceLayers, type ParsedHybridTorrent, type TorrentFileEntry } from './parse-hybrid-torrent.js'
+export { magnetUri, parseMagnet, type MagnetFields } from './magnet.js'
+export { compareTorrentPaths, sortTorrentFiles, splitTorrentPath } from './torrent-paths.js'
