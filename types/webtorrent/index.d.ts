@@ -50,6 +50,7 @@ declare module 'webtorrent' {
     files: TorrentFile[]
     length: number
     pieceLength: number
+    lastPieceLength: number
     downloaded: number
     uploaded: number
     received: number
@@ -70,11 +71,46 @@ declare module 'webtorrent' {
     pieces: Array<unknown>
     bitfield?: { get (index: number): boolean }
     addPeer (peer: string): boolean
+    /** Hashes every piece in the store again and marks the valid ones. */
+    rescanFiles (cb?: (err: Error | null) => void): void
     pause (): void
     resume (): void
     select (start: number, end: number, priority?: number): void
     deselect (start: number, end: number): void
     destroy (opts?: { destroyStore?: boolean }, cb?: (err?: Error | null) => void): void
+  }
+
+  export interface ChunkStoreGetOptions {
+    offset?: number
+    /** Falsy means "to the end of the chunk" (fs-chunk-store semantics). */
+    length?: number
+  }
+
+  /** The abstract-chunk-store interface webtorrent drives a `store` through. */
+  export interface ChunkStore {
+    readonly chunkLength: number
+    put (index: number, buf: Uint8Array, cb?: (err: Error | null) => void): void
+    get (index: number, cb: (err: Error | null, buf?: Uint8Array) => void): void
+    get (index: number, opts: ChunkStoreGetOptions | null | undefined, cb: (err: Error | null, buf?: Uint8Array) => void): void
+    close (cb?: (err: Error | null) => void): void
+    destroy (cb?: (err: Error | null) => void): void
+  }
+
+  /**
+   * What webtorrent passes a `store` constructor: `storeOpts` spread first, then these, so
+   * `storeOpts` cannot override them.
+   */
+  export interface ChunkStoreOptions {
+    torrent: Torrent
+    path: string
+    files: TorrentFile[]
+    length: number
+    /** `<torrent name> - <first 8 hex of the infohash>`, used with `addUID`. */
+    name: string
+    addUID: boolean
+    /** Browser-only directory handle; null in Node. */
+    rootDir: unknown
+    max: number
   }
 
   export interface AddOptions {
