@@ -8,7 +8,12 @@ import { dhtOptions } from './dht/dht-options.js'
 import { DhtNode } from './dht/dht-node.js'
 import type { Identity } from './identity.js'
 import { logger } from './log.js'
+import { ModelStore, type ModelRecord } from './models/model-store.js'
 import { scanModels } from './models/registry.js'
+import { HashCache } from './share/hash-cache.js'
+import { Seeder } from './share/seeder.js'
+import { filesChanged, ShareService } from './share/share-service.js'
+import { TaskTracker } from './tasks.js'
 import { dataLayout, type DataLayout } from './paths.js'
 import { VERSION } from './version.js'
 
@@ -25,8 +30,12 @@ export class SilmarilNode extends EventEmitter {
   readonly config: SilmarilConfig
   readonly identity: Identity
   readonly layout: DataLayout
+  readonly tasks = new TaskTracker()
   #db: Level<string, unknown> | undefined
   #client: WebTorrent | undefined
+  #store: ModelStore | undefined
+  #seeder: Seeder | undefined
+  #share: ShareService | undefined
   #dht: DhtNode | undefined
   #startedAt = 0
   #starting: Promise<void> | undefined
@@ -45,6 +54,11 @@ export class SilmarilNode extends EventEmitter {
   }
 
   get dht (): DhtNode | undefined { return this.#dht }
+
+  get share (): ShareService {
+    if (this.#share === undefined) throw new Error('node is not started')
+    return this.#share
+  }
 
   async start (): Promise<void> {
     this.#starting ??= this.#start()
@@ -86,7 +100,32 @@ export class SilmarilNode extends EventEmitter {
       this.#dht = new DhtNode({ dht: client.dht as never }, {})
       this.#dht.on('warning', (err: Error) => { log('dht warning: %s', err.message) })
     }
+    this.#store = new ModelStore(this.#db)
+    this.#seeder = new Seeder({ client })
+    this.#share = new ShareService(
+      { store: this.#store, hashCache: new HashCache(this.#db), seeder: this.#seeder, tasks: this.tasks },
+      { config: this.config, identity: this.identity, layout: this.layout }
+    )
     log('started: torrent port %d, dht port %d', client.torrentPort, client.dhtPort)
+    void this.#resumeSeeding()
+  }
+
+  /** Seeds every model that was seeding before; files unchanged since their last check are not re-hashed. */
+  async #resumeSeeding (): Promise<void> {
+    const store = this.#store
+    const seeder = this.#seeder
+    if (store === undefined || seeder === undefined) return
+    for (const record of await store.list()) {
+      if (!record.seeding) continue
+      try {
+        const verify = await filesChanged(record)
+        await seeder.seed(record, { verify })
+        this.emit('resumed', { name: record.name, infohash: record.infohash, rechecked: verify })
+      } catch (err) {
+        if (this.#client === undefined) return
+        this.emit('warning', new Error(`cannot resume seeding ${record.name}: ${(err as Error).message}`))
+      }
+    }
   }
 
   async stop (): Promise<void> {
@@ -99,12 +138,43 @@ export class SilmarilNode extends EventEmitter {
     const client = this.#client
     this.#client = undefined
     this.#dht = undefined
+    this.#share = undefined
+    this.#seeder = undefined
     if (client !== undefined) await new Promise<void>(resolve => { client.destroy(() => { resolve() }) })
     await this.#db?.close()
   }
 
+  async torrentFile (name: string): Promise<Buffer | undefined> {
+    const record = await this.#store?.get(name)
+    return record === undefined ? undefined : Buffer.from(record.torrent, 'base64')
+  }
+
+  /** Registered models, then folders under models/ that carry a manifest but are not registered yet. */
   async listModels (): Promise<LocalModel[]> {
-    return await scanModels(this.layout.models)
+    const records = await this.#store?.list() ?? []
+    const registered = new Set(records.map(r => r.path))
+    const listed = records.map(r => this.#localModel(r))
+    const unregistered = (await scanModels(this.layout.models)).filter(m => !registered.has(m.path))
+    return [...listed, ...unregistered].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  #localModel (record: ModelRecord): LocalModel {
+    const torrent = this.#seeder?.torrent(record.infohash)
+    return {
+      name: record.name,
+      revision: record.revision,
+      license: record.license,
+      path: record.path,
+      size: record.size,
+      files: record.file_count,
+      origin: record.origin,
+      publisher: record.publisher,
+      infohash: record.infohash,
+      infohash_v2: record.infohash_v2,
+      magnet: record.magnet,
+      seeding: record.seeding && torrent !== undefined,
+      ...torrent === undefined ? {} : { peers: torrent.numPeers, uploaded: torrent.uploaded, upload_bps: Math.round(torrent.uploadSpeed) }
+    }
   }
 
   dhtNodes (): DhtPeerInfo[] {
@@ -134,7 +204,8 @@ export class SilmarilNode extends EventEmitter {
         seeding: torrents.filter(t => t.done).length
       },
       peers: torrents.reduce((sum, t) => sum + t.numPeers, 0),
-      rates: { download_bps: client?.downloadSpeed ?? 0, upload_bps: client?.uploadSpeed ?? 0 }
+      rates: { download_bps: client?.downloadSpeed ?? 0, upload_bps: client?.uploadSpeed ?? 0 },
+      tasks: this.tasks.list()
     }
   }
 }

@@ -12,6 +12,7 @@ export interface NodeSnapshot {
   transfers: { total: number, downloading: number, seeding: number }
   peers: number
   rates: { download_bps: number, upload_bps: number }
+  tasks: TaskInfo[]
 }
 
 export interface DhtPeerInfo { host: string, port: number, id: string }
@@ -29,8 +30,52 @@ export interface LocalModel {
   path: string
   size: number
   files: number
+  /** `shared` by this node, `downloaded` from others; absent for folders not registered yet. */
+  origin?: 'shared' | 'downloaded'
+  publisher?: string
+  infohash?: string
+  infohash_v2?: string
+  magnet?: string
+  seeding?: boolean
+  /** Live seeding numbers, while the model's torrent is active. */
+  peers?: number
+  uploaded?: number
+  upload_bps?: number
   /** Why the model's manifest could not be read, when it could not. */
   error?: string
 }
 
 export interface ApiErrorBody { error: { code: string, message: string } }
+
+/** A long-running operation of the daemon (hashing a model, cloning a repository). */
+export interface TaskInfo {
+  id: string
+  kind: 'hashing' | 'cloning'
+  name: string
+  done_bytes: number
+  total_bytes: number
+  rate_bps: number
+  eta_s: number | null
+  started_at: string
+}
+
+/** What `silmaril share --json` prints and `POST /api/v1/models/share` answers. */
+export interface ShareResult {
+  name: string
+  revision: string
+  infohash: string
+  infohash_v2: string
+  magnet: string
+  path: string
+  size: number
+  files: number
+  publisher: string
+  signed: boolean
+  /** True when nothing changed and the existing torrent was kept. */
+  unchanged: boolean
+}
+
+export interface ShareAllResult {
+  shared: ShareResult[]
+  failed: Array<{ name: string, error: { code: string, message: string } }>
+}

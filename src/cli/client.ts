@@ -10,6 +10,11 @@ export interface DaemonClientInit {
 
 interface RawResponse { status: number, body: string }
 
+export interface RequestOptions {
+  /** Idle time before giving up on the daemon's answer. */
+  timeoutMs?: number
+}
+
 /**
  * A thin JSON client of the daemon's REST API; daemon errors come back as SilmarilErrors with
  * their codes. Uses node:http rather than fetch, whose first use costs ~60 ms of start-up.
@@ -26,18 +31,18 @@ export class DaemonClient {
   }
 
   async get<T> (path: string): Promise<T> { return await this.request<T>('GET', path) }
-  async post<T> (path: string, body?: unknown): Promise<T> { return await this.request<T>('POST', path, body ?? {}) }
+  async post<T> (path: string, body?: unknown, options?: RequestOptions): Promise<T> { return await this.request<T>('POST', path, body ?? {}, options) }
   async put<T> (path: string, body?: unknown): Promise<T> { return await this.request<T>('PUT', path, body) }
   async delete<T> (path: string): Promise<T> { return await this.request<T>('DELETE', path) }
 
-  async request<T> (method: string, path: string, body?: unknown): Promise<T> {
+  async request<T> (method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`
     const payload = body === undefined ? undefined : JSON.stringify(body)
     if (payload !== undefined) headers['content-type'] = 'application/json'
     let response: RawResponse
     try {
-      response = await this.#send(method, path, headers, payload)
+      response = await this.#send(method, path, headers, payload, options.timeoutMs ?? this.#timeoutMs)
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
       throw new SilmarilError('daemon_unreachable', `cannot reach the daemon at ${this.url} (${reason}); start it with "silmaril daemon start"`, { cause: err })
@@ -52,10 +57,10 @@ export class DaemonClient {
     return parsed as T
   }
 
-  async #send (method: string, path: string, headers: Record<string, string>, payload: string | undefined): Promise<RawResponse> {
+  async #send (method: string, path: string, headers: Record<string, string>, payload: string | undefined, timeoutMs: number): Promise<RawResponse> {
     return await new Promise((resolve, reject) => {
       // agent: false: one connection per request, closed after it, so a stopping daemon never waits on us.
-      const req = httpRequest(`${this.url}${path}`, { method, headers, timeout: this.#timeoutMs, agent: false }, res => {
+      const req = httpRequest(`${this.url}${path}`, { method, headers, timeout: timeoutMs, agent: false }, res => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => { chunks.push(chunk) })
         res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }) })

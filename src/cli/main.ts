@@ -27,6 +27,7 @@ const EXAMPLES = `Examples:
   silmaril init                                 create the data dir, keys and config
   silmaril daemon start                         run the node in the background
   silmaril daemon status --json                 the daemon's state as JSON
+  silmaril share ./my-model --license mit       sign, make a hybrid torrent, seed
   silmaril list                                 local models
 
 Environment: SILMARIL_HOME (data dir), SILMARIL_CONFIG (config file), SILMARIL_DAEMON_URL,
@@ -50,6 +51,10 @@ function daemonCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
 }
 
 export async function main (argv: string[]): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`)
+    return
+  }
   let interrupted = false
   process.once('SIGINT', () => {
     if (interrupted) process.exit(130)
@@ -72,6 +77,26 @@ export async function main (argv: string[]): Promise<void> {
       .example('silmaril init --path /data/silmaril', ''),
     run(async () => (await import('./commands/init.js')).init))
     .command('daemon', 'start, stop or inspect the background daemon', daemonCommands)
+    .command('share [target]', 'share a model folder, a repository URL or a local model', b => b
+      .positional('target', { type: 'string', describe: 'a folder, a git URL, or a local model name' })
+      .option('all', { type: 'boolean', describe: 'share every local model, downloaded ones included' })
+      .option('name', { type: 'string', describe: 'org/model (default: <org>/<folder name>)' })
+      .option('license', { type: 'string', describe: 'license id, e.g. mit or apache-2.0 (required the first time)' })
+      .option('version', { type: 'string', describe: 'revision (default main)' })
+      .option('tags', { type: 'string', array: true, describe: 'tags, comma-separated or repeated' })
+      .option('description', { type: 'string', describe: 'one or two sentences about the model' })
+      .option('piece-length', { type: 'string', describe: 'torrent piece size, e.g. 4MiB (default: from the total size)' })
+      .option('skip-dht', { type: 'boolean', describe: 'seed without announcing on the DHT' })
+      .option('sign', { type: 'boolean', default: undefined, describe: 'sign the manifest (--no-sign to skip)' })
+      .option('monitor', { type: 'boolean', describe: 'after sharing, watch peers and upload until Ctrl-C' })
+      .option('branch', { type: 'string', describe: 'git branch to clone (default: the repository default)' })
+      .option('depth', { type: 'number', default: 1, describe: 'git clone depth (0 = full history)' })
+      .option('skip-lfs', { type: 'boolean', describe: 'do not fetch Git LFS files' })
+      .example('silmaril share ./my-model --license mit', 'name defaults to <org>/my-model')
+      .example('silmaril share ./llama --name meta/llama-3-8b --license llama3 --tags chat,8b', '')
+      .example('silmaril share https://huggingface.co/org/model --license apache-2.0', 'clone and share')
+      .example('silmaril share --all', 're-seed every local model'),
+    run(async () => (await import('./commands/share.js')).share))
     .command('list', 'list local models', b => b, run(async () => (await import('./commands/list.js')).list))
     .command('help', 'show this help', b => b, () => { parser.showHelp('log') })
     .demandCommand(1, 'name a command; "silmaril help" lists them')
@@ -80,7 +105,8 @@ export async function main (argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(VERSION)
+    // `--version` names a model revision (share); the program's version is `silmaril --version` alone.
+    .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, err, y) => {
       if (err instanceof SilmarilError) throw err

@@ -1,10 +1,13 @@
 import type { DhtPeerInfo, LocalModel, NodeSnapshot } from '../api/types.js'
+import type { ShareService } from '../share/share-service.js'
 
 /** What the API needs of the node; the daemon passes the real node, tests may pass a fake. */
 export interface ApiNode {
   snapshot (): NodeSnapshot
   listModels (): Promise<LocalModel[]>
   dhtNodes (): DhtPeerInfo[]
+  torrentFile (name: string): Promise<Buffer | undefined>
+  readonly share: Pick<ShareService, 'shareFolder' | 'shareUrl' | 'shareModel' | 'shareAll'>
 }
 
 export interface ApiContext {

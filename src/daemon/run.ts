@@ -48,6 +48,8 @@ export async function runDaemon (resolved: ResolvedConfig, log: DaemonLog): Prom
     const app = buildApi({ node, shutdown: () => { void stop() } }, { token })
     cleanups.push(async () => { await app.close() })
     node.on('error', (err: Error) => { log('node-error', { error: err.message }) })
+    node.on('warning', (err: Error) => { log('node-warning', { message: err.message }) })
+    node.on('resumed', (fields: Record<string, unknown>) => { log('seeding-resumed', fields) })
     try {
       await app.listen({ host: config.daemon.bind_address, port: config.daemon.port })
     } catch (err) {

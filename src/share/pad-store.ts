@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { rm } from 'node:fs'
 import RandomAccessFile from 'random-access-file'
 import type { ChunkStore, ChunkStoreGetOptions } from 'webtorrent'
@@ -35,6 +36,11 @@ export interface PadAwareStoreOptions extends StoreRootOptions {
   torrent?: { info?: unknown } | null
   /** Indices into `files` that are padding, overriding detection. @default from `torrent.info`, else `.pad/<N>` paths */
   padFiles?: readonly number[]
+  /**
+   * The model folder: files live at `<folder>/<path inside the torrent>`, whatever the torrent's
+   * name, so a folder seeds and downloads under any name. Overrides `path`, `rootDir` and `addUID`.
+   */
+  folder?: string
 }
 
 /**
@@ -253,9 +259,16 @@ function planStore (chunkLength: number, opts: PadAwareStoreOptions, isPad: read
   if (opts.length !== undefined && opts.length !== layout.length) {
     throw SilmarilError.badRequest(`the files add up to ${layout.length} bytes, not the ${opts.length} given`)
   }
-  const root = storeRoot(opts)
-  const paths = opts.files.map((file, index) => isPad[index] === true ? undefined : filePathIn(root, file.path))
+  const root = opts.folder === undefined ? storeRoot(opts) : resolve(opts.folder)
+  const relative = (path: string): string => opts.folder === undefined ? path : withoutTorrentName(path)
+  const paths = opts.files.map((file, index) => isPad[index] === true ? undefined : filePathIn(root, relative(file.path)))
   return { layout, root, paths }
+}
+
+/** webtorrent's file paths start with the torrent name; a `folder` store drops it. */
+function withoutTorrentName (path: string): string {
+  const slash = path.indexOf('/')
+  return slash === -1 ? path : path.slice(slash + 1)
 }
 
 let sharedZeros = Buffer.alloc(0)

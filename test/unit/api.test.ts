@@ -17,22 +17,33 @@ const SNAPSHOT: NodeSnapshot = {
   torrent: { port: 4321 },
   transfers: { total: 0, downloading: 0, seeding: 0 },
   peers: 0,
-  rates: { download_bps: 0, upload_bps: 0 }
+  rates: { download_bps: 0, upload_bps: 0 },
+  tasks: []
 }
+
+const SHARED = { name: 'org/model', revision: 'main', infohash: 'a'.repeat(40), infohash_v2: 'b'.repeat(64), magnet: 'magnet:?', path: '/m', size: 1, files: 1, publisher: 'c'.repeat(64), signed: true, unchanged: false }
 
 function api (overrides: Partial<ApiContext> = {}) {
   let shutdowns = 0
+  const shareCalls: Array<[string, unknown]> = []
   const ctx: ApiContext = {
     node: {
       snapshot: () => SNAPSHOT,
       listModels: async () => [{ name: 'org/model', revision: 'main', license: 'mit', path: '/m', size: 10, files: 2 }],
-      dhtNodes: () => [{ host: '127.0.0.1', port: 1, id: '00'.repeat(20) }]
+      dhtNodes: () => [{ host: '127.0.0.1', port: 1, id: '00'.repeat(20) }],
+      torrentFile: async name => name === 'org/model' ? Buffer.from('d4:infode') : undefined,
+      share: {
+        shareFolder: async request => { shareCalls.push(['folder', request]); return SHARED },
+        shareUrl: async request => { shareCalls.push(['url', request]); return SHARED },
+        shareModel: async name => { shareCalls.push(['model', name]); return SHARED },
+        shareAll: async () => { shareCalls.push(['all', null]); return { shared: [SHARED], failed: [] } }
+      }
     },
     shutdown: () => { shutdowns++ },
     ...overrides
   }
   const app = buildApi(ctx, { token: TOKEN })
-  return { app, shutdowns: () => shutdowns }
+  return { app, shutdowns: () => shutdowns, shareCalls }
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -116,4 +127,37 @@ test('shutdown answers 202 and asks the daemon to stop', async () => {
   const res = await app.inject({ method: 'POST', url: '/api/v1/admin/shutdown', headers: auth })
   assert.equal(res.statusCode, 202)
   assert.equal(shutdowns(), 1)
+})
+
+test('share dispatches one target, mapping snake_case options', async () => {
+  const { app, shareCalls } = api()
+  const folder = await app.inject({ method: 'POST', url: '/api/v1/models/share', headers: auth, payload: { path: '/models/x', license: 'mit', version: 'v1', piece_length: 65536, skip_dht: true, sign: false } })
+  assert.equal(folder.statusCode, 200, folder.body)
+  assert.deepEqual(folder.json(), SHARED)
+  assert.deepEqual(shareCalls[0], ['folder', { path: '/models/x', license: 'mit', revision: 'v1', pieceLength: 65536, skipDht: true, sign: false }])
+  await app.inject({ method: 'POST', url: '/api/v1/models/share', headers: auth, payload: { url: 'https://h/o/n', license: 'mit', depth: 0, skip_lfs: true } })
+  assert.deepEqual(shareCalls[1], ['url', { url: 'https://h/o/n', license: 'mit', depth: 0, skipLfs: true }])
+  await app.inject({ method: 'POST', url: '/api/v1/models/share', headers: auth, payload: { model: 'org/model' } })
+  assert.deepEqual(shareCalls[2], ['model', 'org/model'])
+  const all = await app.inject({ method: 'POST', url: '/api/v1/models/share', headers: auth, payload: { all: true } })
+  assert.equal(all.json().shared.length, 1)
+})
+
+test('share refuses no target, two targets and relative paths', async () => {
+  const { app, shareCalls } = api()
+  for (const payload of [{}, { path: '/a', model: 'o/m' }, { path: 'relative/dir' }, { all: false }]) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/models/share', headers: auth, payload })
+    assert.equal(res.statusCode, 400, JSON.stringify(payload))
+    assert.equal(res.json().error.code, 'bad_request')
+  }
+  assert.equal(shareCalls.length, 0)
+})
+
+test('the .torrent file of a model is served as application/x-bittorrent', async () => {
+  const { app } = api()
+  const res = await app.inject({ method: 'GET', url: '/api/v1/models/org/model/torrent', headers: auth })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['content-type'], 'application/x-bittorrent')
+  assert.equal(res.body, 'd4:infode')
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/models/org/none/torrent', headers: auth })).statusCode, 404)
 })

@@ -12,7 +12,7 @@ const SHARE_BODY = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    path: { type: 'string', minLength: 1 },
+    path: { type: 'string', minLength: 1, pattern: '^/' },
     url: { type: 'string', minLength: 1 },
     model: { type: 'string', minLength: 1 },
     all: { type: 'boolean' },
@@ -45,6 +45,29 @@ const DOWNLOAD_BODY = {
   }
 } as const
 
+interface ShareBody {
+  path?: string
+  url?: string
+  model?: string
+  all?: boolean
+  name?: string
+  license?: string
+  version?: string
+  tags?: string[]
+  description?: string
+  piece_length?: number
+  skip_dht?: boolean
+  sign?: boolean
+  branch?: string
+  depth?: number
+  skip_lfs?: boolean
+}
+
+/** The entries of an object whose values are not undefined (for exactOptionalPropertyTypes-style options). */
+function defined<T extends Record<string, unknown>> (object: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
+}
+
 export function modelRoutes (app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/models', async () => ({ models: await ctx.node.listModels() }))
 
@@ -55,8 +78,27 @@ export function modelRoutes (app: FastifyInstance, ctx: ApiContext): void {
     return model
   })
 
-  app.post('/api/v1/models/share', { schema: { body: SHARE_BODY } }, async () => {
-    throw SilmarilError.notImplemented('sharing models')
+  app.get<{ Params: { org: string, name: string } }>('/api/v1/models/:org/:name/torrent', { schema: { params: NAME_PARAMS } }, async (request, reply) => {
+    const name = `${request.params.org}/${request.params.name}`
+    const torrent = await ctx.node.torrentFile(name)
+    if (torrent === undefined) throw SilmarilError.notFound(`no local model named ${name}`)
+    return await reply.type('application/x-bittorrent').header('content-disposition', `attachment; filename="${request.params.name}.torrent"`).send(torrent)
+  })
+
+  app.post<{ Body: ShareBody }>('/api/v1/models/share', { schema: { body: SHARE_BODY } }, async request => {
+    const body = request.body
+    const targets = [body.path, body.url, body.model, body.all === true ? true : undefined].filter(t => t !== undefined)
+    if (targets.length !== 1) throw SilmarilError.badRequest('give exactly one of path, url, model or all: true')
+    const options = {
+      ...defined({ name: body.name, license: body.license, revision: body.version, tags: body.tags, description: body.description }),
+      ...defined({ pieceLength: body.piece_length, sign: body.sign, skipDht: body.skip_dht })
+    }
+    if (body.all === true) return await ctx.node.share.shareAll()
+    if (body.model !== undefined) return await ctx.node.share.shareModel(body.model)
+    if (body.url !== undefined) {
+      return await ctx.node.share.shareUrl({ url: body.url, ...options, ...defined({ branch: body.branch, depth: body.depth, skipLfs: body.skip_lfs }) })
+    }
+    return await ctx.node.share.shareFolder({ path: body.path ?? '', ...options })
   })
 
   app.post('/api/v1/models/download', { schema: { body: DOWNLOAD_BODY } }, async () => {

@@ -54,13 +54,18 @@ export interface HashFilesOptions {
   signal?: AbortSignal
   /** Worker threads to hash with. @default os.availableParallelism() */
   workers?: number
+  /**
+   * Whether a file's last v1 piece is zero-padded, by path, when `files` is only part of the
+   * torrent (hashed before the manifest that completes it). @default worked out from `files`
+   */
+  tailPadded?: (path: string) => boolean
 }
 
 /**
  * Hashes the files of one torrent, returned in torrent order (see `sortTorrentFiles`): one read
  * pass per file feeds the v1 SHA-1 pieces, the v2 merkle tree and the whole-file SHA-256, spread
- * over worker threads. `files` must be the whole torrent: a file's last v1 piece is zero-padded
- * when another non-empty file follows it.
+ * over worker threads. A file's last v1 piece is zero-padded when another non-empty file follows
+ * it, so `files` must be the whole torrent unless `tailPadded` says how each one ends.
  */
 export async function hashFiles (files: readonly HashFileInput[], options: HashFilesOptions): Promise<FileHashes[]> {
   const pieceLength = validatePieceLength(options.pieceLength)
@@ -88,7 +93,8 @@ class HashRun {
 
   constructor (files: readonly HashFileInput[], pieceLength: number, options: HashFilesOptions) {
     this.#files = files
-    this.#tails = paddedTails(files.map(file => file.size))
+    const tailPadded = options.tailPadded
+    this.#tails = tailPadded === undefined ? paddedTails(files.map(file => file.size)) : files.map(file => tailPadded(file.path))
     this.#pieceLength = pieceLength
     this.#options = options
     this.#totalBytes = files.reduce((sum, file) => sum + file.size, 0)
