@@ -55,14 +55,17 @@ async function git (args: string[], cwd: string | undefined, signal?: AbortSigna
         return
       }
       const detail = stderr.trim().split('\n').filter(l => l !== '').slice(-3).join('; ')
-      reject(new SilmarilError('network', `git ${args[0] ?? ''} failed: ${detail === '' ? err.message : detail}`))
+      const command = args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c') ?? ''
+      reject(new SilmarilError('network', `git ${command} failed: ${detail === '' ? err.message : detail}`))
     })
   })
 }
 
 /** Clones a repository into `dest` (which must not exist) and pulls its Git LFS files. */
 export async function cloneRepository (options: CloneOptions): Promise<{ commit: string }> {
-  const args = ['clone', '--quiet', '--no-tags', '--single-branch']
+  // The checkout must not run an LFS filter (which may be configured while git-lfs is missing):
+  // pointers are checked out as they are and `git lfs pull` fetches the real files afterwards.
+  const args = ['-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false', 'clone', '--quiet', '--no-tags', '--single-branch']
   if (options.depth > 0) args.push('--depth', String(options.depth))
   if (options.branch !== undefined) args.push('--branch', options.branch)
   args.push('--', options.url, options.dest)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -155,4 +155,38 @@ test('bad share inputs give a clear error, a non-zero exit, and leave nothing be
   await assert.rejects(stat(join(linked, '.silmaril.json')))
   assert.deepEqual(await cli.json<LocalModel[]>(['list']), [], 'nothing registered')
   await rm(outside)
+})
+
+test('share a repository that stores weights in Git LFS: pulled when git-lfs exists, a clear error naming it when not', async t => {
+  const lfs = spawnSync('git', ['lfs', 'version'], { encoding: 'utf8' })
+  if (lfs.status !== 0) { t.skip(`git-lfs not installed: ${(lfs.stderr || lfs.error?.message) ?? ''}`.trim()); return }
+  const cli = await createCliHome(t)
+  const gitEnv = { ...process.env, HOME: cli.dir, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
+  const git = (args: string[], cwd: string): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: gitEnv }).trim()
+  const work = await writeModelFolder(join(cli.dir, 'lfs-work'))
+  git(['init', '-q', '-b', 'main'], work)
+  git(['lfs', 'install', '--local'], work)
+  git(['lfs', 'track', '*.safetensors'], work)
+  git(['add', '.'], work)
+  git(['commit', '-q', '-m', 'model'], work)
+  const bare = join(cli.dir, 'repos', 'acme', 'lfs-model.git')
+  await mkdir(bare, { recursive: true })
+  git(['init', '-q', '--bare', '-b', 'main'], bare)
+  git(['push', '-q', `file://${bare}`, 'main'], work)
+
+  const noLfsPath = join(cli.dir, 'git-only')
+  await mkdir(noLfsPath)
+  await symlink(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(), join(noLfsPath, 'git'))
+  const refused = await cli.run(['share', `file://${bare}`, '--license', 'mit', '--name', 'acme/no-lfs'], { PATH: noLfsPath })
+  assert.equal(refused.code, 1, refused.stderr)
+  assert.match(refused.stderr, /stores files with Git LFS but git-lfs is not installed; install git-lfs .* or share with --skip-lfs/)
+  await assert.rejects(stat(join(cli.home, 'models', 'acme', 'no-lfs')), 'nothing half-cloned is left in models/')
+  assert.equal((await cli.run(['daemon', 'stop'])).code, 0)
+
+  const result = await cli.json<ShareResult>(['share', `file://${bare}`, '--license', 'mit'])
+  assert.equal(result.name, 'acme/lfs-model')
+  assert.deepEqual(await readFile(join(result.path, 'model.safetensors')), await readFile(join(work, 'model.safetensors')), 'the real weights, not an LFS pointer')
+
+  const pointers = await cli.json<ShareResult>(['share', `file://${bare}`, '--license', 'mit', '--name', 'acme/pointers-only', '--skip-lfs'])
+  assert.match(await readFile(join(pointers.path, 'model.safetensors'), 'utf8'), /^version https:\/\/git-lfs\.github\.com\/spec\/v1/)
 })
