@@ -79,3 +79,11 @@ export interface ShareAllResult {
   shared: ShareResult[]
   failed: Array<{ name: string, error: { code: string, message: string } }>
 }
+
+export interface UnshareResult {
+  name: string
+  infohash: string
+  /** Whether the model's folder was deleted (only with `--delete`, only inside the data dir). */
+  deleted: boolean
+  path: string
+}

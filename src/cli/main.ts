@@ -97,6 +97,11 @@ export async function main (argv: string[]): Promise<void> {
       .example('silmaril share https://huggingface.co/org/model --license apache-2.0', 'clone and share')
       .example('silmaril share --all', 're-seed every local model'),
     run(async () => (await import('./commands/share.js')).share))
+    .command('unshare <model>', 'stop sharing a model and withdraw it from the catalog', b => b
+      .positional('model', { type: 'string', demandOption: true, describe: 'org/name of a local model' })
+      .option('delete', { type: 'boolean', describe: 'also delete its files (only models inside the data dir)' })
+      .example('silmaril unshare acme/tiny-llama', ''),
+    run(async () => (await import('./commands/unshare.js')).unshare))
     .command('list', 'list local models', b => b, run(async () => (await import('./commands/list.js')).list))
     .command('help', 'show this help', b => b, () => { parser.showHelp('log') })
     .demandCommand(1, 'name a command; "silmaril help" lists them')

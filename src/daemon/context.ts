@@ -7,7 +7,7 @@ export interface ApiNode {
   listModels (): Promise<LocalModel[]>
   dhtNodes (): DhtPeerInfo[]
   torrentFile (name: string): Promise<Buffer | undefined>
-  readonly share: Pick<ShareService, 'shareFolder' | 'shareUrl' | 'shareModel' | 'shareAll'>
+  readonly share: Pick<ShareService, 'shareFolder' | 'shareUrl' | 'shareModel' | 'shareAll' | 'unshare'>
 }
 
 export interface ApiContext {

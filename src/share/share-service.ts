@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
-import type { ShareAllResult, ShareResult } from '../api/types.js'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import type { ShareAllResult, ShareResult, UnshareResult } from '../api/types.js'
 import type { SilmarilConfig } from '../config/schema.js'
 import { SilmarilError } from '../errors.js'
 import type { Identity } from '../identity.js'
@@ -42,12 +42,21 @@ export interface ShareUrlRequest extends Omit<ShareFolderRequest, 'path' | 'sour
   skipLfs?: boolean
 }
 
+/** Told about every model shared or withdrawn, e.g. to publish catalog entries and tombstones. */
+export interface ShareListener {
+  shared (record: ModelRecord, manifest: Manifest): Promise<void>
+  unshared (record: ModelRecord): Promise<void>
+}
+
 export interface ShareComponents {
   store: ModelStore
   hashCache: HashCache
   seeder: Seeder
   tasks: TaskTracker
+  listener?: ShareListener
 }
+
+
 
 export interface ShareInit {
   config: SilmarilConfig
@@ -71,8 +80,15 @@ export class ShareService {
     const root = resolve(request.path)
     const files = await scanModelFolder(root)
     const existing = await readExistingManifest(root)
-    const name = parseModelName(request.name ?? existing?.manifest.name ?? `${defaultOrg(this.#init.config.share.default_org)}/${toNamePart(basename(root))}`).full
+    const name = parseModelName(request.name ?? existing?.manifest.name ?? this.#defaultName(root)).full
     return await this.#exclusive(name, async () => await this.#shareFolder(request, root, files, existing, name, signal))
+  }
+
+  /** `<org>/<name>` for a folder laid out as `<data>/models/<org>/<name>`, else `<default org>/<folder name>`. */
+  #defaultName (root: string): string {
+    const inModels = relative(resolve(this.#init.layout.models), root).split(sep)
+    if (inModels.length === 2 && !inModels[0]!.startsWith('..')) return `${toNamePart(inModels[0]!)}/${toNamePart(inModels[1]!)}`
+    return `${defaultOrg(this.#init.config.share.default_org)}/${toNamePart(basename(root))}`
   }
 
   async #shareFolder (request: ShareFolderRequest, root: string, files: ScannedFile[], existing: ParsedManifest | undefined, name: string, signal?: AbortSignal): Promise<ShareResult> {
@@ -154,6 +170,7 @@ export class ShareService {
     if (previous !== undefined && previous.skip_dht !== record.skip_dht) await seeder.stop(previous.infohash)
     await store.put(record)
     await seeder.seed(record, { verify: false })
+    if (!record.skip_dht) await this.#components.listener?.shared(record, manifest)
     log('shared %s as %s', name, record.infohash)
     return resultOf(record, manifest.signature !== undefined, unchanged)
   }
@@ -189,6 +206,26 @@ export class ShareService {
     await this.#components.seeder.seed(updated, { verify: changed })
     const parsed = await readExistingManifest(record.path).catch(() => undefined)
     return resultOf(updated, parsed?.signed ?? false, !changed && record.seeding)
+  }
+
+  /**
+   * Stops seeding a model and forgets it. Files stay unless `delete`, and even then only a folder
+   * inside the data dir is deleted: a folder shared from elsewhere belongs to its owner.
+   */
+  async unshare (name: string, options: { delete?: boolean } = {}): Promise<UnshareResult> {
+    const full = parseModelName(name).full
+    return await this.#exclusive(full, async () => {
+      const record = await this.#components.store.get(full)
+      if (record === undefined) throw SilmarilError.notFound(`no local model named ${full}`)
+      await this.#components.seeder.stop(record.infohash)
+      await this.#components.listener?.unshared(record)
+      await this.#components.store.delete(full)
+      const inside = resolve(record.path).startsWith(resolve(this.#init.layout.models) + sep)
+      const deleted = options.delete === true && inside
+      if (deleted) await rm(record.path, { recursive: true, force: true })
+      log('unshared %s%s', full, deleted ? ' and deleted its files' : '')
+      return { name: full, infohash: record.infohash, deleted, path: record.path }
+    })
   }
 
   /** Seeds every local model: registered ones under their own torrent, unregistered folders in models/ afresh. */

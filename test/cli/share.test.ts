@@ -190,3 +190,27 @@ test('share a repository that stores weights in Git LFS: pulled when git-lfs exi
   const pointers = await cli.json<ShareResult>(['share', `file://${bare}`, '--license', 'mit', '--name', 'acme/pointers-only', '--skip-lfs'])
   assert.match(await readFile(join(pointers.path, 'model.safetensors'), 'utf8'), /^version https:\/\/git-lfs\.github\.com\/spec\/v1/)
 })
+
+test('unshare stops seeding and forgets the model; --delete removes files only inside the data dir', async t => {
+  const cli = await createCliHome(t)
+  const folder = await writeModelFolder(join(cli.dir, 'external'))
+  await cli.json<ShareResult>(['share', folder, '--name', 'acme/external', '--license', 'mit'])
+  const inside = await writeModelFolder(join(cli.home, 'models', 'acme', 'inside'))
+  await cli.json<ShareResult>(['share', inside, '--license', 'mit'])
+
+  const kept = await cli.run(['unshare', 'acme/external', '--delete'])
+  assert.equal(kept.code, 0, kept.stderr)
+  assert.match(kept.stderr, /kept .*external: it is not inside the data dir/)
+  await stat(join(folder, 'model.safetensors'))
+
+  const removed = await cli.json<{ name: string, deleted: boolean }>(['unshare', 'acme/inside', '--delete'])
+  assert.deepEqual([removed.name, removed.deleted], ['acme/inside', true])
+  await assert.rejects(stat(inside))
+  assert.deepEqual(await cli.json<LocalModel[]>(['list']), [])
+
+  const missing = await cli.run(['unshare', 'acme/never'])
+  assert.equal(missing.code, 4)
+  assert.match(missing.stderr, /no local model named acme\/never/)
+  const bad = await cli.run(['unshare', 'nope'])
+  assert.equal(bad.code, 2)
+})

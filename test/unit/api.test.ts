@@ -36,7 +36,8 @@ function api (overrides: Partial<ApiContext> = {}) {
         shareFolder: async request => { shareCalls.push(['folder', request]); return SHARED },
         shareUrl: async request => { shareCalls.push(['url', request]); return SHARED },
         shareModel: async name => { shareCalls.push(['model', name]); return SHARED },
-        shareAll: async () => { shareCalls.push(['all', null]); return { shared: [SHARED], failed: [] } }
+        shareAll: async () => { shareCalls.push(['all', null]); return { shared: [SHARED], failed: [] } },
+        unshare: async (name, options) => { shareCalls.push(['unshare', [name, options]]); return { name, infohash: 'a'.repeat(40), deleted: options?.delete === true, path: '/m' } }
       }
     },
     shutdown: () => { shutdowns++ },
@@ -160,4 +161,15 @@ test('the .torrent file of a model is served as application/x-bittorrent', async
   assert.equal(res.headers['content-type'], 'application/x-bittorrent')
   assert.equal(res.body, 'd4:infode')
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/models/org/none/torrent', headers: auth })).statusCode, 404)
+})
+
+test('DELETE a model unshares it, deleting files only when asked', async () => {
+  const { app, shareCalls } = api()
+  const kept = await app.inject({ method: 'DELETE', url: '/api/v1/models/org/model', headers: auth })
+  assert.equal(kept.statusCode, 200)
+  assert.equal(kept.json().deleted, false)
+  const deleted = await app.inject({ method: 'DELETE', url: '/api/v1/models/org/model?delete=true', headers: auth })
+  assert.equal(deleted.json().deleted, true)
+  assert.deepEqual(shareCalls, [['unshare', ['org/model', { delete: false }]], ['unshare', ['org/model', { delete: true }]]])
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/models/org/model?delete=maybe', headers: auth })).statusCode, 400)
 })

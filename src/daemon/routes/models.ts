@@ -105,7 +105,10 @@ export function modelRoutes (app: FastifyInstance, ctx: ApiContext): void {
     throw SilmarilError.notImplemented('downloading models')
   })
 
-  app.delete('/api/v1/models/:org/:name', { schema: { params: NAME_PARAMS } }, async () => {
-    throw SilmarilError.notImplemented('unsharing models')
+  app.delete<{ Params: { org: string, name: string }, Querystring: { delete?: string } }>('/api/v1/models/:org/:name', {
+    schema: { params: NAME_PARAMS, querystring: { type: 'object', additionalProperties: false, properties: { delete: { type: 'string', enum: ['true', 'false', '1', '0'] } } } }
+  }, async request => {
+    const remove = request.query.delete === 'true' || request.query.delete === '1'
+    return await ctx.node.share.unshare(`${request.params.org}/${request.params.name}`, { delete: remove })
   })
 }
