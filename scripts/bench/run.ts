@@ -6,7 +6,8 @@ import { publish, type BenchReport } from './report.js'
 type Suite = (report: BenchReport) => Promise<void>
 
 const SUITES: Record<string, () => Promise<Suite>> = {
-  share: async () => (await import('./share.js')).run
+  share: async () => (await import('./share.js')).run,
+  'catalog-merge': async () => (await import('./catalog-merge.js')).run
 }
 
 async function main (): Promise<void> {
