@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events'
 import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import type WebTorrent from 'webtorrent'
-import type { DhtPeerInfo, LocalModel, NodeSnapshot } from './api/types.js'
+import type { DhtPeerInfo, DiscoveredModel, LocalModel, NodeSnapshot } from './api/types.js'
+import type { SearchQuery } from './catalog/search.js'
 import type { SilmarilConfig } from './config/schema.js'
 import { dhtOptions } from './dht/dht-options.js'
 import { DhtNode } from './dht/dht-node.js'
@@ -14,10 +15,27 @@ import { HashCache } from './share/hash-cache.js'
 import { Seeder } from './share/seeder.js'
 import { filesChanged, ShareService } from './share/share-service.js'
 import { TaskTracker } from './tasks.js'
+import { CatalogService } from './catalog/catalog-service.js'
+import type { PointerStore } from './catalog/pointers.js'
+import { CatalogTransport } from './share/catalog-transport.js'
+import type { Manifest } from './share/manifest.js'
+import { join } from 'node:path'
 import { dataLayout, type DataLayout } from './paths.js'
 import { VERSION } from './version.js'
 
 const log = logger('node')
+
+/** How long the catalog waits for the DHT to join before it starts anyway. */
+const DHT_JOIN_WAIT_MS = 10_000
+
+/** A small string store over a level sublevel (pointer state, merged catalogs). */
+function levelStore (db: Level<string, unknown>, name: string): PointerStore {
+  const sub = db.sublevel<string, string>(name, { valueEncoding: 'utf8' })
+  return {
+    get: async key => await sub.get(key),
+    put: async (key, value) => { await sub.put(key, value) }
+  }
+}
 
 export interface NodeInit {
   config: SilmarilConfig
@@ -36,6 +54,9 @@ export class SilmarilNode extends EventEmitter {
   #store: ModelStore | undefined
   #seeder: Seeder | undefined
   #share: ShareService | undefined
+  #catalog: CatalogService | undefined
+  #catalogStarted: Promise<void> | undefined
+  #catalogFiles: CatalogTransport | undefined
   #dht: DhtNode | undefined
   #startedAt = 0
   #starting: Promise<void> | undefined
@@ -54,6 +75,11 @@ export class SilmarilNode extends EventEmitter {
   }
 
   get dht (): DhtNode | undefined { return this.#dht }
+
+  get catalog (): CatalogService {
+    if (this.#catalog === undefined) throw new Error('node is not started')
+    return this.#catalog
+  }
 
   get share (): ShareService {
     if (this.#share === undefined) throw new Error('node is not started')
@@ -102,12 +128,54 @@ export class SilmarilNode extends EventEmitter {
     }
     this.#store = new ModelStore(this.#db)
     this.#seeder = new Seeder({ client })
+    this.#catalogFiles = new CatalogTransport({ client }, { dir: join(this.layout.root, 'catalog') })
+    const catalog = new CatalogService(
+      { ...this.#dht === undefined ? {} : { dht: this.#dht }, files: this.#catalogFiles, identity: this.identity, store: levelStore(this.#db, 'pointers') },
+      { publishers: this.config.discovery.publishers, blockedPublishers: this.config.policy.blocked_publishers, refreshIntervalMs: this.config.discovery.refresh_interval * 1000 }
+    )
+    catalog.on('warning', (err: Error) => { this.emit('warning', err) })
+    catalog.on('refreshed', (result: unknown) => { this.emit('catalog-refreshed', result) })
+    this.#catalog = catalog
     this.#share = new ShareService(
-      { store: this.#store, hashCache: new HashCache(this.#db), seeder: this.#seeder, tasks: this.tasks },
+      { store: this.#store, hashCache: new HashCache(this.#db), seeder: this.#seeder, tasks: this.tasks, listener: this.#catalogListener(catalog) },
       { config: this.config, identity: this.identity, layout: this.layout }
     )
     log('started: torrent port %d, dht port %d', client.torrentPort, client.dhtPort)
     void this.#resumeSeeding()
+    this.#catalogStarted = this.#startCatalog(catalog)
+  }
+
+  /** The catalog starts once the DHT has joined (bounded), in the background: the API answers meanwhile. */
+  async #startCatalog (catalog: CatalogService): Promise<void> {
+    try {
+      if (this.#dht !== undefined) await Promise.race([this.#dht.ready(), new Promise(resolve => setTimeout(resolve, DHT_JOIN_WAIT_MS).unref())])
+      await catalog.start()
+    } catch (err) {
+      this.emit('warning', new Error(`the catalog did not start: ${(err as Error).message}`))
+    }
+  }
+
+  /** Entries for models this node publishes (its own manifests), tombstones when they are withdrawn. */
+  #catalogListener (catalog: CatalogService): { shared: (record: ModelRecord, manifest: Manifest) => Promise<void>, unshared: (record: ModelRecord) => Promise<void> } {
+    return {
+      shared: async (record, manifest) => {
+        if (manifest.publisher !== this.identity.publisherId) return
+        const format = typeof manifest.format['format'] === 'string' ? manifest.format['format'] : 'other'
+        await catalog.addOwn({
+          name: record.name,
+          revision: record.revision,
+          license: record.license,
+          tags: manifest.tags,
+          description: manifest.description,
+          size: record.size,
+          files: record.file_count,
+          format,
+          infohash: record.infohash,
+          infohash_v2: record.infohash_v2
+        })
+      },
+      unshared: async record => { await catalog.revoke(record.name, record.revision) }
+    }
   }
 
   /** Seeds every model that was seeding before; files unchanged since their last check are not re-hashed. */
@@ -135,13 +203,37 @@ export class SilmarilNode extends EventEmitter {
 
   async #stop (): Promise<void> {
     await this.#starting?.catch(() => {})
+    await this.#catalogStarted
+    await this.#catalog?.stop()
     const client = this.#client
     this.#client = undefined
     this.#dht = undefined
     this.#share = undefined
     this.#seeder = undefined
+    this.#catalog = undefined
     if (client !== undefined) await new Promise<void>(resolve => { client.destroy(() => { resolve() }) })
     await this.#db?.close()
+  }
+
+  /** Searches the merged catalog; with `refresh`, after a network round. */
+  async discover (query: SearchQuery, { refresh = false } = {}): Promise<DiscoveredModel[]> {
+    await this.#catalogStarted
+    const catalog = this.catalog
+    if (refresh) await catalog.refresh()
+    return (await catalog.search(query)).map(e => ({
+      name: e.name,
+      revision: e.revision,
+      license: e.license,
+      tags: [...e.tags],
+      description: e.description,
+      size: e.size,
+      files: e.files,
+      format: e.format,
+      infohash: e.infohash,
+      infohash_v2: e.infohash_v2,
+      publisher: e.publisher,
+      updated: e.updated
+    }))
   }
 
   async torrentFile (name: string): Promise<Buffer | undefined> {
@@ -183,7 +275,7 @@ export class SilmarilNode extends EventEmitter {
 
   snapshot (): NodeSnapshot {
     const client = this.#client
-    const torrents = client?.torrents ?? []
+    const torrents = (client?.torrents ?? []).filter(t => this.#catalogFiles?.owns(t.infoHash) !== true)
     return {
       version: VERSION,
       pid: process.pid,
@@ -205,7 +297,8 @@ export class SilmarilNode extends EventEmitter {
       },
       peers: torrents.reduce((sum, t) => sum + t.numPeers, 0),
       rates: { download_bps: client?.downloadSpeed ?? 0, upload_bps: client?.uploadSpeed ?? 0 },
-      tasks: this.tasks.list()
+      tasks: this.tasks.list(),
+      catalog: this.#catalog?.status() ?? null
     }
   }
 }

@@ -13,6 +13,38 @@ export interface NodeSnapshot {
   peers: number
   rates: { download_bps: number, upload_bps: number }
   tasks: TaskInfo[]
+  /** The catalog: entries held, slots, rejections; null before the node has started it. */
+  catalog: CatalogInfo | null
+}
+
+export interface CatalogInfo {
+  entries: number
+  live: number
+  publishers_known: number
+  /** The v1 infohash of the catalog torrent this node seeds. */
+  infohash: string | null
+  own_slot: { magnet: string, seq: number | null, infohash: string | null }
+  shared_slot: { magnet: string, last: string | null, infohash: string | null }
+  rejected: Record<string, number>
+  pointers: Record<string, number>
+  last_refresh: string | null
+  refreshing: boolean
+}
+
+/** One model in the network catalog, as `discover --json` prints it. */
+export interface DiscoveredModel {
+  name: string
+  revision: string
+  license: string
+  tags: string[]
+  description: string
+  size: number
+  files: number
+  format: string
+  infohash: string
+  infohash_v2: string
+  publisher: string
+  updated: string
 }
 
 export interface DhtPeerInfo { host: string, port: number, id: string }

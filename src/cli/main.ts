@@ -28,6 +28,7 @@ const EXAMPLES = `Examples:
   silmaril daemon start                         run the node in the background
   silmaril daemon status --json                 the daemon's state as JSON
   silmaril share ./my-model --license mit       sign, make a hybrid torrent, seed
+  silmaril discover llama                       search the network catalog
   silmaril list                                 local models
 
 Environment: SILMARIL_HOME (data dir), SILMARIL_CONFIG (config file), SILMARIL_DAEMON_URL,
@@ -97,6 +98,17 @@ export async function main (argv: string[]): Promise<void> {
       .example('silmaril share https://huggingface.co/org/model --license apache-2.0', 'clone and share')
       .example('silmaril share --all', 're-seed every local model'),
     run(async () => (await import('./commands/share.js')).share))
+    .command('discover [pattern]', 'search the network catalog', b => b
+      .positional('pattern', { type: 'string', describe: 'words to find in names, tags and descriptions' })
+      .option('tag', { type: 'string', describe: 'only models with this tag' })
+      .option('license', { type: 'string', describe: 'only models under this license' })
+      .option('format', { type: 'string', describe: 'only this format: safetensors, gguf, …' })
+      .option('publisher', { type: 'string', describe: 'only this publisher (hex id or fingerprint prefix)' })
+      .option('refresh', { type: 'boolean', describe: 'ask the network first instead of answering from the cache' })
+      .option('limit', { type: 'number', describe: 'at most this many results' })
+      .example('silmaril discover llama', '')
+      .example('silmaril discover --tag gguf --license apache-2.0 --json', ''),
+    run(async () => (await import('./commands/discover.js')).discover))
     .command('unshare <model>', 'stop sharing a model and withdraw it from the catalog', b => b
       .positional('model', { type: 'string', demandOption: true, describe: 'org/name of a local model' })
       .option('delete', { type: 'boolean', describe: 'also delete its files (only models inside the data dir)' })

@@ -1,4 +1,5 @@
-import type { DhtPeerInfo, LocalModel, NodeSnapshot } from '../api/types.js'
+import type { DhtPeerInfo, DiscoveredModel, LocalModel, NodeSnapshot } from '../api/types.js'
+import type { SearchQuery } from '../catalog/search.js'
 import type { ShareService } from '../share/share-service.js'
 
 /** What the API needs of the node; the daemon passes the real node, tests may pass a fake. */
@@ -7,6 +8,7 @@ export interface ApiNode {
   listModels (): Promise<LocalModel[]>
   dhtNodes (): DhtPeerInfo[]
   torrentFile (name: string): Promise<Buffer | undefined>
+  discover (query: SearchQuery, options: { refresh?: boolean }): Promise<DiscoveredModel[]>
   readonly share: Pick<ShareService, 'shareFolder' | 'shareUrl' | 'shareModel' | 'shareAll' | 'unshare'>
 }
 

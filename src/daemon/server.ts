@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { bearerAuth } from './auth.js'
 import type { ApiContext } from './context.js'
 import { errorHandler, sendError } from './errors.js'
+import { discoverRoutes } from './routes/discover.js'
 import { modelRoutes } from './routes/models.js'
 import { pendingRoutes } from './routes/pending.js'
 import { systemRoutes } from './routes/system.js'
@@ -26,6 +27,7 @@ export function buildApi (ctx: ApiContext, init: ApiInit): FastifyInstance {
   })
   systemRoutes(app, ctx)
   modelRoutes(app, ctx)
+  discoverRoutes(app, ctx)
   pendingRoutes(app)
   return app
 }

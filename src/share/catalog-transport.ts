@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type WebTorrent from 'webtorrent'
 import type { Torrent } from 'webtorrent'
+import { CATALOG_FILE_NAME, type CatalogFiles } from '../catalog/catalog-service.js'
 import { SilmarilError } from '../errors.js'
 import { logger } from '../log.js'
 import { PadAwareStore } from './pad-store.js'
@@ -12,7 +13,7 @@ const log = logger('share:catalog')
 /** How often a fetch asks the DHT for peers again: torrent-discovery alone waits 15 minutes. */
 const LOOKUP_INTERVAL_MS = 1000
 
-export const CATALOG_TORRENT_NAME = 'silmaril-catalog.json'
+export const CATALOG_TORRENT_NAME = CATALOG_FILE_NAME
 
 export interface FetchOptions {
   timeoutMs: number
@@ -25,10 +26,11 @@ export interface FetchOptions {
  * single-file torrent (the same entries give the same infohash on every node) and fetches other
  * nodes' catalogs by infohash, bounded in size and time. Only the current catalog is seeded.
  */
-export class CatalogTransport {
+export class CatalogTransport implements CatalogFiles {
   readonly #client: WebTorrent
   readonly #dir: string
   #seeding: { infohash: string, torrent: Torrent } | undefined
+  readonly #fetching = new Set<string>()
 
   constructor (components: { client: WebTorrent }, init: { dir: string }) {
     this.#client = components.client
@@ -36,6 +38,16 @@ export class CatalogTransport {
   }
 
   get seedingInfohash (): string | undefined { return this.#seeding?.infohash }
+
+  /** Whether a torrent is one of ours (the catalog seeded or one being fetched), not a model transfer. */
+  owns (infohash: string): boolean {
+    return this.#seeding?.infohash === infohash || this.#fetching.has(infohash)
+  }
+
+  /** The catalog seeded last, kept on disk across restarts. */
+  async current (): Promise<Uint8Array | undefined> {
+    return await readFile(join(this.#dir, 'current', CATALOG_TORRENT_NAME)).catch(() => undefined)
+  }
 
   /** Seeds `bytes` as the node's catalog, replacing the previous one; returns the v1 infohash. */
   async seed (bytes: Uint8Array): Promise<{ infohash: string, infohashV2: string }> {
@@ -74,6 +86,7 @@ export class CatalogTransport {
     if (existing !== undefined) await removeTorrent(this.#client, existing)
     const folder = join(this.#dir, `fetch-${infohash}`)
     await rm(folder, { recursive: true, force: true })
+    this.#fetching.add(infohash)
     const torrent = this.#client.add(`magnet:?xt=urn:btih:${infohash}`, { path: folder, store: PadAwareStore, storeOpts: { folder }, announce: [] })
     try {
       await new Promise<void>((resolve, reject) => {
@@ -109,6 +122,7 @@ export class CatalogTransport {
     } finally {
       if (!torrent.destroyed) await removeTorrent(this.#client, torrent).catch(() => {})
       await rm(folder, { recursive: true, force: true })
+      this.#fetching.delete(infohash)
     }
   }
 

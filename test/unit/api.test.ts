@@ -18,7 +18,8 @@ const SNAPSHOT: NodeSnapshot = {
   transfers: { total: 0, downloading: 0, seeding: 0 },
   peers: 0,
   rates: { download_bps: 0, upload_bps: 0 },
-  tasks: []
+  tasks: [],
+  catalog: null
 }
 
 const SHARED = { name: 'org/model', revision: 'main', infohash: 'a'.repeat(40), infohash_v2: 'b'.repeat(64), magnet: 'magnet:?', path: '/m', size: 1, files: 1, publisher: 'c'.repeat(64), signed: true, unchanged: false }
@@ -32,6 +33,7 @@ function api (overrides: Partial<ApiContext> = {}) {
       listModels: async () => [{ name: 'org/model', revision: 'main', license: 'mit', path: '/m', size: 10, files: 2 }],
       dhtNodes: () => [{ host: '127.0.0.1', port: 1, id: '00'.repeat(20) }],
       torrentFile: async name => name === 'org/model' ? Buffer.from('d4:infode') : undefined,
+      discover: async (query, options) => { shareCalls.push(['discover', [query, options]]); return [] },
       share: {
         shareFolder: async request => { shareCalls.push(['folder', request]); return SHARED },
         shareUrl: async request => { shareCalls.push(['url', request]); return SHARED },
@@ -109,7 +111,7 @@ test('bodies are validated against their schema', async () => {
 
 test('features built later answer 501 with a clear error, never a fake success', async () => {
   const { app } = api()
-  for (const [method, url] of [['GET', '/api/v1/discover?pattern=llama'], ['GET', '/api/v1/transfers'], ['PUT', '/api/v1/transfers/x/pause'], ['GET', '/api/v1/events']] as const) {
+  for (const [method, url] of [['GET', '/api/v1/transfers'], ['PUT', '/api/v1/transfers/x/pause'], ['GET', '/api/v1/events']] as const) {
     const res = await app.inject({ method, url, headers: auth })
     assert.equal(res.statusCode, 501, url)
     assert.equal(res.json().error.code, 'not_implemented')
@@ -172,4 +174,15 @@ test('DELETE a model unshares it, deleting files only when asked', async () => {
   assert.equal(deleted.json().deleted, true)
   assert.deepEqual(shareCalls, [['unshare', ['org/model', { delete: false }]], ['unshare', ['org/model', { delete: true }]]])
   assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/models/org/model?delete=maybe', headers: auth })).statusCode, 400)
+})
+
+test('discover passes the query and refresh flag on, and validates them', async () => {
+  const { app, shareCalls } = api()
+  const res = await app.inject({ method: 'GET', url: '/api/v1/discover?pattern=llama&tag=gguf&publisher=77FF:8490&refresh=true&limit=5', headers: auth })
+  assert.equal(res.statusCode, 200, res.body)
+  assert.deepEqual(res.json(), { results: [] })
+  assert.deepEqual(shareCalls[0], ['discover', [{ pattern: 'llama', tag: 'gguf', publisher: '77ff:8490', limit: 5 }, { refresh: true }]])
+  for (const bad of ['limit=0', 'refresh=maybe', 'publisher=xyz', 'colour=red']) {
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/discover?${bad}`, headers: auth })).statusCode, 400, bad)
+  }
 })

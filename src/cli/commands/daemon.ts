@@ -64,6 +64,17 @@ export async function daemonStatus (ctx: CliContext): Promise<void> {
     ['peers', String(status.peers)],
     ['rates', `↓ ${formatBytes(status.rates.download_bps)}/s  ↑ ${formatBytes(status.rates.upload_bps)}/s`]
   ]
+  if (status.catalog !== null) {
+    const c = status.catalog
+    lines.push(
+      ['catalog', `${c.live} models (${c.entries} entries) from ${c.publishers_known} publishers; last refresh ${c.last_refresh ?? 'never'}`],
+      ['catalog torrent', c.infohash ?? '-'],
+      ['own catalog', c.own_slot.magnet],
+      ['shared slot', `${c.shared_slot.last ?? 'not written yet'}`]
+    )
+    const rejected = Object.entries(c.rejected).filter(([reason, n]) => n > 0 && reason !== 'duplicate' && reason !== 'stale')
+    if (rejected.length > 0) lines.push(['rejected', rejected.map(([reason, n]) => `${n} ${reason}`).join(', ')])
+  }
   const width = Math.max(...lines.map(([k]) => k.length))
   ctx.out.data(lines.map(([k, v]) => ctx.out.tty ? `${k.padEnd(width)}  ${v}` : `${k}\t${v}`).join('\n'))
 }

@@ -6,7 +6,6 @@ const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', minLengt
 /** Endpoints of the seed README whose features later work builds; they answer 501, never a fake success. */
 export function pendingRoutes (app: FastifyInstance): void {
   const pending = (feature: string) => async () => { throw SilmarilError.notImplemented(feature) }
-  app.get('/api/v1/discover', { schema: { querystring: { type: 'object', properties: { pattern: { type: 'string' } } } } }, pending('discovery'))
   app.get('/api/v1/transfers', pending('transfers'))
   app.get('/api/v1/transfers/:id', { schema: { params: ID_PARAMS } }, pending('transfers'))
   app.put('/api/v1/transfers/:id/pause', { schema: { params: ID_PARAMS } }, pending('pausing transfers'))
