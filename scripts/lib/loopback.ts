@@ -56,8 +56,10 @@ export interface DaemonHome {
   name: string
   home: string
   env: NodeJS.ProcessEnv
-  /** Runs the silmaril CLI against this home; throws with its stderr when it fails. */
+  /** Runs the silmaril CLI against this home; throws with its stderr when it fails. Blocks the event loop. */
   cli (args: string[]): string
+  /** The same without blocking, for processes that must keep serving (e.g. a peer in a test) meanwhile. */
+  run (args: string[]): Promise<string>
   client (): Promise<DaemonClient>
 }
 
@@ -76,10 +78,24 @@ export async function createDaemonHome (name: string, root: string, bootstrap: s
     if (result.status !== 0) throw new Error(`silmaril ${args.join(' ')} (${name}) exited ${String(result.status)}: ${result.stderr}`)
     return result.stdout
   }
+  const run = async (args: string[]): Promise<string> => await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SILMARIL_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 120_000)
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      if (code === 0) resolve(stdout)
+      else reject(new Error(`silmaril ${args.join(' ')} (${name}) exited ${String(code)}: ${stderr}`))
+    })
+  })
   const client = async (): Promise<DaemonClient> => {
     const info = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')) as { url: string }
     const token = (await readFile(join(home, 'api-token'), 'utf8')).trim()
     return new DaemonClient({ url: info.url, token })
   }
-  return { name, home, env, cli, client }
+  return { name, home, env, cli, run, client }
 }

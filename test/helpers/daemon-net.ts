@@ -11,9 +11,9 @@ export interface DaemonNet {
   bootstrap: BootstrapProcess
   daemons: DaemonHome[]
   root: string
-  /** Runs the CLI against a daemon and parses its `--json` output. */
-  json<T> (daemon: DaemonHome, args: string[]): T
-  status (daemon: DaemonHome): NodeSnapshot
+  /** Runs the CLI against a daemon (without blocking this process) and parses its `--json` output. */
+  json<T> (daemon: DaemonHome, args: string[]): Promise<T>
+  status (daemon: DaemonHome): Promise<NodeSnapshot>
 }
 
 export async function createDaemonNet (t: TestContext, size: number, names?: string[]): Promise<DaemonNet> {
@@ -33,8 +33,8 @@ export async function createDaemonNet (t: TestContext, size: number, names?: str
     daemons.push(home)
   }
   await Promise.all(daemons.map(async d => { d.cli(['daemon', 'start']) }))
-  const json = <T>(daemon: DaemonHome, args: string[]): T => JSON.parse(daemon.cli([...args, '--json'])) as T
-  return { bootstrap, daemons, root, json, status: d => json<NodeSnapshot>(d, ['daemon', 'status']) }
+  const json = async <T>(daemon: DaemonHome, args: string[]): Promise<T> => JSON.parse(await daemon.run([...args, '--json'])) as T
+  return { bootstrap, daemons, root, json, status: async d => await json<NodeSnapshot>(d, ['daemon', 'status']) }
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails after `ms`. */

@@ -10,38 +10,38 @@ const DISCOVER_WAIT_MS = 45_000
 test('A and B share, C discovers both; A unshares and C sees it go; converged nodes seed one catalog', async t => {
   const net = await createDaemonNet(t, 5, ['a', 'b', 'c', 'd', 'e'])
   const [a, b, c, d, e] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0], typeof net.daemons[0], typeof net.daemons[0], typeof net.daemons[0]]
-  const sharedA = net.json<ShareResult>(a, ['share', await writeModelFolder(join(net.root, 'llama-a'), { seed: 1 }), '--name', 'acme/tiny-llama', '--license', 'mit', '--tags', 'chat'])
-  const sharedB = net.json<ShareResult>(b, ['share', await writeModelFolder(join(net.root, 'mistral-b'), { seed: 2, modelType: 'mistral' }), '--name', 'bravo/small-mistral', '--license', 'apache-2.0'])
+  const sharedA = await net.json<ShareResult>(a, ['share', await writeModelFolder(join(net.root, 'llama-a'), { seed: 1 }), '--name', 'acme/tiny-llama', '--license', 'mit', '--tags', 'chat'])
+  const sharedB = await net.json<ShareResult>(b, ['share', await writeModelFolder(join(net.root, 'mistral-b'), { seed: 2, modelType: 'mistral' }), '--name', 'bravo/small-mistral', '--license', 'apache-2.0'])
 
-  const found = await eventually('C discovering both models', DISCOVER_WAIT_MS, () => {
-    const results = net.json<DiscoveredModel[]>(c, ['discover', '--refresh'])
+  const found = await eventually('C discovering both models', DISCOVER_WAIT_MS, async () => {
+    const results = await net.json<DiscoveredModel[]>(c, ['discover', '--refresh'])
     return results.length === 2 ? results : undefined
   })
   const byName = new Map(found.map(m => [m.name, m]))
   assert.equal(byName.get('acme/tiny-llama')?.infohash, sharedA.infohash)
   assert.equal(byName.get('acme/tiny-llama')?.infohash_v2, sharedA.infohash_v2)
-  assert.equal(byName.get('acme/tiny-llama')?.publisher, net.status(a).publisher.id)
+  assert.equal(byName.get('acme/tiny-llama')?.publisher, (await net.status(a)).publisher.id)
   assert.equal(byName.get('bravo/small-mistral')?.infohash, sharedB.infohash)
   for (const key of ['name', 'revision', 'license', 'tags', 'size', 'format', 'infohash', 'infohash_v2', 'publisher', 'updated']) assert.ok(key in found[0]!, key)
 
-  const llama = net.json<DiscoveredModel[]>(c, ['discover', 'llama'])
+  const llama = await net.json<DiscoveredModel[]>(c, ['discover', 'llama'])
   assert.deepEqual(llama.map(m => m.name), ['acme/tiny-llama'])
-  assert.deepEqual(net.json<DiscoveredModel[]>(c, ['discover', '--license', 'apache-2.0']).map(m => m.name), ['bravo/small-mistral'])
-  assert.deepEqual(net.json<DiscoveredModel[]>(c, ['discover', 'nothing-like-this']), [])
+  assert.deepEqual((await net.json<DiscoveredModel[]>(c, ['discover', '--license', 'apache-2.0'])).map(m => m.name), ['bravo/small-mistral'])
+  assert.deepEqual(await net.json<DiscoveredModel[]>(c, ['discover', 'nothing-like-this']), [])
 
-  assert.equal(a.cli(['unshare', 'acme/tiny-llama']), '')
-  await eventually('C seeing the tombstone', DISCOVER_WAIT_MS, () => {
-    const names = net.json<DiscoveredModel[]>(c, ['discover', '--refresh']).map(m => m.name)
+  assert.equal(await a.run(['unshare', 'acme/tiny-llama']), '')
+  await eventually('C seeing the tombstone', DISCOVER_WAIT_MS, async () => {
+    const names = (await net.json<DiscoveredModel[]>(c, ['discover', '--refresh'])).map(m => m.name)
     return names.length === 1 && names[0] === 'bravo/small-mistral' ? true : undefined
   })
 
-  const converged = await eventually('all five nodes seeding the same catalog', DISCOVER_WAIT_MS, () => {
-    for (const node of [d, e, a, b]) net.json(node, ['discover', '--refresh'])
-    const infohashes = new Set(net.daemons.map(node => net.status(node).catalog?.infohash))
+  const converged = await eventually('all five nodes seeding the same catalog', DISCOVER_WAIT_MS, async () => {
+    for (const node of [d, e, a, b]) await net.json(node, ['discover', '--refresh'])
+    const infohashes = new Set(await Promise.all(net.daemons.map(async node => (await net.status(node)).catalog?.infohash)))
     return infohashes.size === 1 ? [...infohashes][0] : undefined
   })
   assert.match(converged ?? '', /^[0-9a-f]{40}$/)
-  const status = net.status(c)
+  const status = (await net.status(c))
   assert.equal(status.catalog?.entries, 2, 'one live entry and one tombstone')
   assert.equal(status.catalog?.live, 1)
   assert.match(status.catalog?.own_slot.magnet ?? '', /^magnet:\?xs=urn:btpk:[0-9a-f]{64}&s=73696c6d6172696c2d646973636f766572792d7631$/)
