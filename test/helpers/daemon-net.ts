@@ -16,7 +16,7 @@ export interface DaemonNet {
   status (daemon: DaemonHome): Promise<NodeSnapshot>
 }
 
-export async function createDaemonNet (t: TestContext, size: number, names?: string[]): Promise<DaemonNet> {
+export async function createDaemonNet (t: TestContext, size: number, names?: string[], env: NodeJS.ProcessEnv = {}): Promise<DaemonNet> {
   const root = await mkdtemp(join(tmpdir(), 'silmaril-net-'))
   const daemons: DaemonHome[] = []
   const state: { bootstrap?: BootstrapProcess } = {}
@@ -30,6 +30,7 @@ export async function createDaemonNet (t: TestContext, size: number, names?: str
   const labels = names ?? Array.from({ length: size }, (_, i) => `node${i}`)
   for (const name of labels) {
     const home = await createDaemonHome(name, root, [bootstrap.address])
+    Object.assign(home.env, env)
     daemons.push(home)
   }
   await Promise.all(daemons.map(async d => { d.cli(['daemon', 'start']) }))

@@ -28,6 +28,9 @@ test('A and B share, C discovers both; A unshares and C sees it go; converged no
   assert.deepEqual(llama.map(m => m.name), ['acme/tiny-llama'])
   assert.deepEqual((await net.json<DiscoveredModel[]>(c, ['discover', '--license', 'apache-2.0'])).map(m => m.name), ['bravo/small-mistral'])
   assert.deepEqual(await net.json<DiscoveredModel[]>(c, ['discover', 'nothing-like-this']), [])
+  const plain = await c.run(['discover', 'llama'])
+  assert.match(plain, new RegExp(`^acme/tiny-llama\tmain\tmit\t\\d+\tsafetensors\t[a-z0-9.,_+-]*chat[a-z0-9.,_+-]*\t[0-9a-f]{64}\t${sharedA.infohash}\n$`), 'tab-separated when not a TTY')
+  assert.equal(await c.run(['discover', 'nothing-like-this']), '', 'no match: nothing on stdout, exit 0')
 
   assert.equal(await a.run(['unshare', 'acme/tiny-llama']), '')
   await eventually('C seeing the tombstone', DISCOVER_WAIT_MS, async () => {
@@ -45,4 +48,16 @@ test('A and B share, C discovers both; A unshares and C sees it go; converged no
   assert.equal(status.catalog?.entries, 2, 'one live entry and one tombstone')
   assert.equal(status.catalog?.live, 1)
   assert.match(status.catalog?.own_slot.magnet ?? '', /^magnet:\?xs=urn:btpk:[0-9a-f]{64}&s=73696c6d6172696c2d646973636f766572792d7631$/)
+})
+
+test('five nodes share at the same moment; the background refresh brings all five entries to every node', async t => {
+  const names = ['n1', 'n2', 'n3', 'n4', 'n5']
+  const net = await createDaemonNet(t, 5, names, { SILMARIL_DISCOVERY_REFRESH_INTERVAL: '10' })
+  const folders = await Promise.all(names.map(async (name, i) => await writeModelFolder(join(net.root, `model-${name}`), { seed: 10 + i, hiddenSize: 64 })))
+  await Promise.all(net.daemons.map(async (node, i) => await net.json<ShareResult>(node, ['share', folders[i]!, '--name', `org${i}/model-${i}`, '--license', 'mit'])))
+  const expected = names.map((_, i) => `org${i}/model-${i}`).sort()
+  await eventually('every node listing all five entries without --refresh', 60_000, async () => {
+    const views = await Promise.all(net.daemons.map(async node => (await net.json<DiscoveredModel[]>(node, ['discover'])).map(m => m.name).sort()))
+    return views.every(view => JSON.stringify(view) === JSON.stringify(expected)) ? views : undefined
+  }, 1000)
 })
