@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NetworkInfo, NodeSnapshot } from '../src/api/types.js'
+import { mkdir, writeFile } from 'node:fs/promises'
+import type { DiscoveredModel, NetworkInfo, NodeSnapshot, ShareResult } from '../src/api/types.js'
 import { createDaemonHome, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from './lib/loopback.js'
 
 /**
@@ -10,6 +11,22 @@ import { createDaemonHome, startBootstrapProcess, type BootstrapProcess, type Da
  */
 
 const JOIN_TIMEOUT_MS = 30_000
+const DISCOVER_TIMEOUT_MS = 60_000
+const MODEL_BYTES = 8 * 1024 * 1024
+
+/** A small model folder: config.json and 8 MiB of F16 safetensors weights (pseudo-random). */
+async function writeDemoModel (dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const rows = MODEL_BYTES / 2 / 1024
+  const header = Buffer.from(JSON.stringify({ 'model.embed.weight': { dtype: 'F16', shape: [rows, 1024], data_offsets: [0, MODEL_BYTES] }, __metadata__: { format: 'pt' } }))
+  const padded = Buffer.concat([header, Buffer.alloc((8 - (header.length % 8)) % 8, 0x20)])
+  const length = Buffer.alloc(8)
+  length.writeBigUInt64LE(BigInt(padded.length))
+  const weights = Buffer.alloc(MODEL_BYTES)
+  for (let i = 0; i < weights.length; i += 4) weights.writeUInt32LE((i * 2654435761) >>> 0, i)
+  await writeFile(join(dir, 'model.safetensors'), Buffer.concat([length, padded, weights]))
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }, null, 2))
+}
 const POLL_MS = 250
 
 const say = (text: string): void => { process.stdout.write(`${text}\n`) }
@@ -73,9 +90,30 @@ async function main (): Promise<void> {
       say(`   ${home.name}: publisher ${status.publisher.fingerprint}, DHT port ${String(status.dht.port)}, ${status.dht.nodes} DHT nodes known:`)
       for (const peer of peers) say(`     - ${peer.host}:${peer.port}  ${names.get(peer.port) ?? 'other'}  id ${peer.id.slice(0, 12)}…`)
     }
-    say('\n4. stopping everything')
+    say('\n4. alice shares a model folder: a signed manifest, a hybrid v1+v2 torrent, seeding')
+    const folder = join(root, 'tiny-llama')
+    await writeDemoModel(folder)
+    const shared = JSON.parse(step(alice, ['share', folder, '--name', 'demo/tiny-llama', '--license', 'mit', '--tags', 'demo', '--json'])) as ShareResult
+    say(`   ${shared.name}: ${shared.files} files, ${shared.size} bytes`)
+    say(`   infohash v1 ${shared.infohash}`)
+    say(`   infohash v2 ${shared.infohash_v2}`)
+
+    say('\n5. bob discovers it: reads catalog pointers from the DHT, fetches alice\'s catalog torrent, verifies, merges')
+    const discoverStarted = Date.now()
+    let found: DiscoveredModel[] = []
+    while (found.length === 0) {
+      if (Date.now() - discoverStarted > DISCOVER_TIMEOUT_MS) throw new Error(`bob did not discover the model within ${DISCOVER_TIMEOUT_MS / 1000} s`)
+      found = JSON.parse(step(bob, ['discover', 'llama', '--refresh', '--json'])) as DiscoveredModel[]
+    }
+    say(`   found in ${((Date.now() - discoverStarted) / 1000).toFixed(1)} s:`)
+    for (const line of step(bob, ['discover', 'llama']).trim().split('\n')) say(`     ${line.split('\t').slice(0, 6).join('  ')}`)
+    const model = found[0]!
+    say(`   published by ${model.publisher.slice(0, 16)}… (alice is ${(JSON.parse(alice.cli(['daemon', 'status', '--json'])) as NodeSnapshot).publisher.id.slice(0, 16)}…), same infohash: ${model.infohash === shared.infohash ? 'yes' : 'NO'}`)
+    if (model.infohash !== shared.infohash) throw new Error('bob discovered a different infohash than alice shared')
+
+    say('\n6. stopping everything')
     await cleanup()
-    say('\ndemo finished: both daemons found each other through the bootstrap node')
+    say('\ndemo finished: two daemons joined through the bootstrap node, alice shared a model and bob discovered it')
   } catch (err) {
     process.stderr.write(`demo failed: ${(err as Error).message}\n`)
     await cleanup()
