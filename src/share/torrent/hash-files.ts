@@ -3,24 +3,35 @@ import { availableParallelism } from 'node:os'
 import { SilmarilError } from '../../errors.js'
 import { logger } from '../../log.js'
 import { checkStillEmpty, checkUnchanged, openScanned, readFully } from './file-reads.js'
-import type { HashReply } from './hash-messages.js'
 import { HASH_BYTES, PieceLayerBuilder } from './merkle.js'
-import { SHA1_BYTES } from './piece-hasher.js'
+import { SHA1_BYTES, type PieceRange } from './piece-hasher.js'
 import { validatePieceLength } from './piece-length.js'
 import { SharedBufferPool, type SharedSlot } from './shared-buffers.js'
 import { sortTorrentFiles } from './torrent-paths.js'
 import { paddedTails } from './v1-layout.js'
-import { HashWorkerPool } from './worker-pool.js'
+import { HashWorkerPool, InlineHashPool, type HashPool } from './worker-pool.js'
 
 const log = logger('share:hash')
 
 /** Files are read in chunks of this size (or one piece, if larger) into shared memory. */
 export const READ_CHUNK_BYTES = 8 * 1024 * 1024
-/** Piece work is handed to workers in runs of whole pieces of about this size. */
-export const PIECE_TASK_BYTES = 2 * 1024 * 1024
+/**
+ * Piece work is handed to workers in runs of whole pieces of about this size: a read chunk's
+ * worth, as every message to or from a worker costs a thread wake-up.
+ */
+export const PIECE_TASK_BYTES = 8 * 1024 * 1024
+/** A worker is started for each this many bytes, up to the number asked for. */
+const BYTES_PER_WORKER = 2 * 1024 * 1024
 const BUFFERS_PER_WORKER = 3
+/**
+ * Files read at once. Small files cost an open, stats, reads and a close each, waits that overlap
+ * well; files larger than a read chunk are still read one at a time, in order.
+ */
+const READ_LANES = 4
 /** Read buffers never take more than this, however many workers there are. */
 const MAX_BUFFER_BYTES = 256 * 1024 * 1024
+/** Jobs this small are hashed on the calling thread (in about a millisecond): starting a worker takes far longer. */
+export const INLINE_MAX_BYTES = 1024 * 1024
 
 export interface HashFileInput {
   /** Torrent-relative posix path. */
@@ -52,7 +63,7 @@ export interface HashFilesOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void
   /** Aborting rejects with an `interrupted` error and stops the workers. */
   signal?: AbortSignal
-  /** Worker threads to hash with. @default os.availableParallelism() */
+  /** Worker threads to hash with; jobs of at most INLINE_MAX_BYTES use none. @default os.availableParallelism() */
   workers?: number
   /**
    * Whether a file's last v1 piece is zero-padded, by path, when `files` is only part of the
@@ -86,7 +97,7 @@ class HashRun {
   readonly #chunkBytes: number
   readonly #options: HashFilesOptions
   readonly #totalBytes: number
-  readonly #pool: HashWorkerPool
+  readonly #pool: HashPool
   readonly #buffers: SharedBufferPool
   #doneBytes = 0
   #failure: Error | undefined
@@ -100,9 +111,9 @@ class HashRun {
     this.#totalBytes = files.reduce((sum, file) => sum + file.size, 0)
     const largest = files.reduce((max, file) => Math.max(max, file.size), 0)
     this.#chunkBytes = Math.min(Math.max(READ_CHUNK_BYTES, pieceLength), Math.max(largest, 1))
-    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(this.#totalBytes / PIECE_TASK_BYTES)))
-    this.#pool = new HashWorkerPool(workers)
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(this.#totalBytes / BYTES_PER_WORKER)))
     this.#buffers = new SharedBufferPool(Math.max(2, Math.min(workers * BUFFERS_PER_WORKER, Math.floor(MAX_BUFFER_BYTES / this.#chunkBytes))), this.#chunkBytes)
+    this.#pool = this.#totalBytes <= INLINE_MAX_BYTES ? new InlineHashPool(this.#buffers.buffer) : new HashWorkerPool(workers, this.#buffers.buffer)
   }
 
   async result (): Promise<FileHashes[]> {
@@ -110,18 +121,32 @@ class HashRun {
     this.#options.signal?.addEventListener('abort', onAbort, { once: true })
     const started = performance.now()
     const results: Array<Promise<FileHashes | void>> = []
-    try {
-      for (const [index, file] of this.#files.entries()) {
-        if (this.#failure !== undefined) break
+    let next = 0
+    let bigFileRead = Promise.resolve()
+    const lane = async (): Promise<void> => {
+      while (this.#failure === undefined && next < this.#files.length) {
+        const index = next++
+        const file = this.#files[index]!
+        const big = file.size > this.#chunkBytes
+        const previous = bigFileRead
+        let done = (): void => {}
+        if (big) bigFileRead = new Promise(resolve => { done = resolve })
         try {
-          results.push((await this.#readFile(file, index)).hashes.catch(err => { this.#fail(err) }))
+          if (big) await previous
+          if (this.#failure !== undefined) break
+          results[index] = (await this.#readFile(file, index)).hashes.catch(err => { this.#fail(err) })
         } catch (err) {
           this.#fail(err)
+        } finally {
+          done()
         }
       }
+    }
+    try {
+      await Promise.all(Array.from({ length: Math.min(READ_LANES, this.#files.length) }, lane))
       const hashes = await Promise.all(results)
       if (this.#failure !== undefined) throw this.#failure
-      log('hashed %d files, %d bytes in %d ms with %d workers', this.#files.length, this.#totalBytes, Math.round(performance.now() - started), this.#pool.size)
+      log('hashed %d files, %d bytes in %d ms %s', this.#files.length, this.#totalBytes, Math.round(performance.now() - started), this.#pool instanceof InlineHashPool ? 'inline' : `with ${this.#pool.size} workers`)
       return hashes as FileHashes[]
     } finally {
       this.#options.signal?.removeEventListener('abort', onAbort)
@@ -155,12 +180,24 @@ class HashRun {
           throw err
         }
         const final = offset + length === file.size
-        const digest = this.#pool.run({ kind: 'digest', stream: index, ...slot, length, final }, pin).then(reply => {
-          if (final) sha256 = Buffer.from(digestOf(reply)).toString('hex')
-        })
-        const pieces = this.#pieceTasks(slot, length, offset / this.#pieceLength, layer, v1Pieces, this.#tails[index]!)
+        const range = { pieceLength: this.#pieceLength, nodeLeaves: layer.shape.nodeLeaves, padShortPiece: this.#tails[index]! }
+        const work = offset === 0 && final && length <= this.#taskBytes
+          // A small file is one task, which needs no pinning: its SHA-256 sees all of it at once.
+          ? [this.#pool.run({ kind: 'file', offset: slot.offset, length, range }).then(reply => {
+              if (reply.kind !== 'file') throw new SilmarilError('internal', `a hash worker answered a file task with ${reply.kind}`)
+              sha256 = Buffer.from(digestOf(reply.digest)).toString('hex')
+              v1Pieces.set(reply.sha1)
+              layer.setMany(0, reply.nodes)
+            })]
+          : [
+              this.#pool.run({ kind: 'digest', stream: index, offset: slot.offset, length, final }, pin).then(reply => {
+                if (reply.kind !== 'digest') throw new SilmarilError('internal', `a hash worker answered a digest task with ${reply.kind}`)
+                if (final) sha256 = Buffer.from(digestOf(reply.digest)).toString('hex')
+              }),
+              ...this.#pieceTasks(slot, length, offset / this.#pieceLength, layer, v1Pieces, range)
+            ]
         // Handled at once: a rejection waiting for the file to finish reading would be unhandled.
-        chunks.push(Promise.all([digest, ...pieces])
+        chunks.push(Promise.all(work)
           .then(() => { this.#progress(length) })
           .catch(err => { this.#fail(err) })
           .finally(() => { this.#buffers.release(slot) }))
@@ -172,13 +209,16 @@ class HashRun {
     return { hashes: Promise.all(chunks).then(() => finish(sha256)) }
   }
 
-  #pieceTasks (slot: SharedSlot, length: number, firstPiece: number, layer: PieceLayerBuilder, v1Pieces: Uint8Array, padShortPiece: boolean): Array<Promise<void>> {
-    const taskBytes = Math.max(this.#pieceLength, PIECE_TASK_BYTES)
-    const range = { pieceLength: this.#pieceLength, nodeLeaves: layer.shape.nodeLeaves, padShortPiece }
+  get #taskBytes (): number {
+    return Math.max(this.#pieceLength, PIECE_TASK_BYTES)
+  }
+
+  #pieceTasks (slot: SharedSlot, length: number, firstPiece: number, layer: PieceLayerBuilder, v1Pieces: Uint8Array, range: PieceRange): Array<Promise<void>> {
+    const taskBytes = this.#taskBytes
     const tasks: Array<Promise<void>> = []
     for (let offset = 0; offset < length; offset += taskBytes) {
       const piece = firstPiece + offset / this.#pieceLength
-      tasks.push(this.#pool.run({ kind: 'pieces', buffer: slot.buffer, offset: slot.offset + offset, length: Math.min(taskBytes, length - offset), range }).then(reply => {
+      tasks.push(this.#pool.run({ kind: 'pieces', offset: slot.offset + offset, length: Math.min(taskBytes, length - offset), range }).then(reply => {
         if (reply.kind !== 'pieces') throw new SilmarilError('internal', `a hash worker answered a piece task with ${reply.kind}`)
         v1Pieces.set(reply.sha1, piece * SHA1_BYTES)
         layer.setMany(piece, reply.nodes)
@@ -209,7 +249,7 @@ function cancelled (signal: AbortSignal): SilmarilError {
   return new SilmarilError('interrupted', 'hashing was cancelled', { cause: signal.reason })
 }
 
-function digestOf (reply: HashReply): Uint8Array {
-  if (reply.kind !== 'digest' || reply.digest === null || reply.digest.length !== HASH_BYTES) throw new SilmarilError('internal', 'a hash worker did not return a SHA-256 digest')
-  return reply.digest
+function digestOf (digest: Uint8Array | null): Uint8Array {
+  if (digest === null || digest.length !== HASH_BYTES) throw new SilmarilError('internal', 'a hash worker did not return a SHA-256 digest')
+  return digest
 }

@@ -1,34 +1,23 @@
-import { createHash, type Hash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
-import type { HashReply, HashRequest } from './hash-messages.js'
-import { hashPieceRange } from './piece-hasher.js'
+import type { HashControl, HashReply, HashRequest } from './hash-messages.js'
+import { HashTasks } from './hash-tasks.js'
 
-/** A hash worker: piece ranges on demand, and whole-file SHA-256 streams fed in order. */
+/** A hash worker: answers each request of the pool that is using it (see `HashWorkerPool`). */
 
 const port = parentPort
 if (port === null) throw new Error('hash-worker.js runs in a worker thread only')
 
-const streams = new Map<number, Hash>()
+const tasks = new HashTasks()
 
-port.on('message', (request: HashRequest) => {
+port.on('message', (message: HashRequest | HashControl) => {
+  if (message.kind === 'use' || message.kind === 'park') {
+    tasks.use(message.kind === 'use' ? message.buffer : undefined)
+    return
+  }
   try {
-    const reply = handle(request)
-    port.postMessage(reply, reply.kind === 'pieces' ? [reply.sha1.buffer as ArrayBuffer, reply.nodes.buffer as ArrayBuffer] : [])
+    const reply = tasks.handle(message)
+    port.postMessage(reply, reply.kind === 'pieces' || reply.kind === 'file' ? [reply.sha1.buffer as ArrayBuffer, reply.nodes.buffer as ArrayBuffer] : [])
   } catch (err) {
-    port.postMessage({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) } satisfies HashReply)
+    port.postMessage({ kind: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) } satisfies HashReply)
   }
 })
-
-function handle (request: HashRequest): HashReply {
-  const data = new Uint8Array(request.buffer, request.offset, request.length)
-  if (request.kind === 'pieces') return { kind: 'pieces', id: request.id, ...hashPieceRange(data, request.range) }
-  let stream = streams.get(request.stream)
-  if (stream === undefined) {
-    stream = createHash('sha256')
-    streams.set(request.stream, stream)
-  }
-  stream.update(data)
-  if (!request.final) return { kind: 'digest', id: request.id, digest: null }
-  streams.delete(request.stream)
-  return { kind: 'digest', id: request.id, digest: stream.digest() }
-}

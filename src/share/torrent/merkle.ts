@@ -15,6 +15,15 @@ export function sha256 (data: Uint8Array): Uint8Array {
   return hash('sha256', data, 'buffer')
 }
 
+/**
+ * Writes SHA-256(`data`) to `out` at `offset` (which must have room for it). The digest comes back
+ * as a 'binary' (latin1) string, one char per byte: for the small inputs of a merkle tree that costs half of
+ * what a Buffer digest does, and a file has a leaf per 16 KiB and about as many parents.
+ */
+export function sha256Into (data: Uint8Array, out: Buffer, offset: number): void {
+  out.write(hash('sha256', data, 'binary'), offset, 'latin1')
+}
+
 /** The smallest power of two ≥ n (1 for n ≤ 1). */
 export function nextPowerOfTwo (n: number): number {
   let p = 1
@@ -40,32 +49,38 @@ export function zeroSubtreeRoot (leafCount: number): Uint8Array {
  * zero subtrees to `width` nodes (a power of two).
  */
 export function merkleRoot (nodes: Uint8Array, width: number, nodeLeaves = 1): Uint8Array {
-  let count = nodes.length / HASH_BYTES
+  const count = nodes.length / HASH_BYTES
   if (!Number.isInteger(count) || count > width || nextPowerOfTwo(width) !== width) {
     throw new SilmarilError('internal', `cannot build a merkle tree of width ${width} over ${nodes.length} bytes of hashes`)
   }
   if (count === 0) return new Uint8Array(zeroSubtreeRoot(width * nodeLeaves))
   if (width === 1) return new Uint8Array(nodes.subarray(0, HASH_BYTES))
-  let pad = zeroSubtreeRoot(nodeLeaves)
   const layer = Buffer.alloc((count + 1) * HASH_BYTES)
   layer.set(nodes)
-  // Each level is hashed in place: node i is written over bytes that pair 2i has already consumed.
-  for (let w = width; w > 1; w /= 2) {
-    if (count % 2 === 1) layer.set(pad, count * HASH_BYTES)
-    const parents = Math.ceil(count / 2)
-    for (let i = 0; i < parents; i++) {
-      layer.set(sha256(layer.subarray(i * 2 * HASH_BYTES, (i + 1) * 2 * HASH_BYTES)), i * HASH_BYTES)
-    }
-    pad = sha256(Buffer.concat([pad, pad]))
+  reduceToRoot(layer, count, width, nodeLeaves)
+  return new Uint8Array(layer.subarray(0, HASH_BYTES))
+}
+
+/**
+ * Hashes the `count` nodes at the start of `layer` (1 ≤ count ≤ width, each the root of
+ * `nodeLeaves` leaves) up to their root, padded with zero subtrees to `width` (a power of two),
+ * leaving it in the first 32 bytes. Each level is hashed in place: node i is written over bytes
+ * that pair 2i has already consumed. `layer` needs room for count + 1 nodes when count is odd.
+ */
+export function reduceToRoot (layer: Buffer, count: number, width: number, nodeLeaves: number): void {
+  for (let w = width, below = nodeLeaves; w > 1; w /= 2, below *= 2) {
+    if (count % 2 === 1) layer.set(zeroSubtreeRoot(below), count * HASH_BYTES)
+    const parents = (count + 1) >>> 1
+    for (let i = 0; i < parents; i++) sha256Into(layer.subarray(i * 2 * HASH_BYTES, (i + 1) * 2 * HASH_BYTES), layer, i * HASH_BYTES)
     count = parents
   }
-  return new Uint8Array(layer.subarray(0, HASH_BYTES))
 }
 
 /** SHA-256 of each 16 KiB block of `data` (the last one may be short), concatenated into `out`. */
 export function blockLeaves (data: Uint8Array, out: Uint8Array = new Uint8Array(Math.ceil(data.length / BLOCK_BYTES) * HASH_BYTES)): Uint8Array {
+  const target = Buffer.from(out.buffer, out.byteOffset, out.byteLength)
   for (let offset = 0, i = 0; offset < data.length; offset += BLOCK_BYTES, i++) {
-    out.set(sha256(data.subarray(offset, offset + BLOCK_BYTES)), i * HASH_BYTES)
+    sha256Into(data.subarray(offset, offset + BLOCK_BYTES), target, i * HASH_BYTES)
   }
   return out
 }
@@ -138,7 +153,7 @@ export class PieceLayerBuilder {
  */
 export class MerkleHasher {
   readonly #layer: PieceLayerBuilder
-  readonly #leaves: Uint8Array
+  readonly #leaves: Buffer
   readonly #block = new Uint8Array(BLOCK_BYTES)
   #blockFill = 0
   #leafCount = 0
@@ -147,7 +162,7 @@ export class MerkleHasher {
 
   constructor (size: number, pieceLength: number) {
     this.#layer = new PieceLayerBuilder(size, pieceLength)
-    this.#leaves = new Uint8Array(this.#leavesPerPiece() * HASH_BYTES)
+    this.#leaves = Buffer.alloc(this.#leavesPerPiece() * HASH_BYTES)
   }
 
   update (data: Uint8Array): this {
@@ -156,7 +171,7 @@ export class MerkleHasher {
     let offset = 0
     while (offset < data.length) {
       if (this.#blockFill === 0 && data.length - offset >= BLOCK_BYTES) {
-        this.#addLeaf(sha256(data.subarray(offset, offset + BLOCK_BYTES)))
+        this.#addLeaf(data.subarray(offset, offset + BLOCK_BYTES))
         offset += BLOCK_BYTES
         continue
       }
@@ -181,12 +196,13 @@ export class MerkleHasher {
   }
 
   #flushBlock (): void {
-    this.#addLeaf(sha256(this.#block.subarray(0, this.#blockFill)))
+    this.#addLeaf(this.#block.subarray(0, this.#blockFill))
     this.#blockFill = 0
   }
 
-  #addLeaf (leaf: Uint8Array): void {
-    this.#leaves.set(leaf, this.#leafCount * HASH_BYTES)
+  /** Hashes one block (16 KiB, or the file's short last one) into the next leaf. */
+  #addLeaf (block: Uint8Array): void {
+    sha256Into(block, this.#leaves, this.#leafCount * HASH_BYTES)
     this.#leafCount++
     if (this.#leafCount === this.#leavesPerPiece()) this.#flushPiece()
   }

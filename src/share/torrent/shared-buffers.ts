@@ -15,6 +15,8 @@ type WasmMemoryConstructor = new (descriptor: { initial: number, maximum: number
  * a malloc'd SharedArrayBuffer (16 bytes past a page) made the kernel's copy several times slower.
  */
 export class SharedBufferPool {
+  /** The memory all the slots are in. */
+  readonly buffer: SharedArrayBuffer
   readonly #free: SharedSlot[] = []
   readonly #waiting: Array<{ resolve: (slot: SharedSlot) => void, reject: (err: Error) => void }> = []
   #failure: Error | undefined
@@ -24,6 +26,7 @@ export class SharedBufferPool {
     const pages = (stride * count) / WASM_PAGE_BYTES
     const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: WasmMemoryConstructor } }).WebAssembly
     const { buffer } = new Memory({ initial: pages, maximum: pages, shared: true })
+    this.buffer = buffer
     for (let i = count - 1; i >= 0; i--) this.#free.push({ buffer, offset: i * stride })
   }
 
