@@ -63,13 +63,14 @@ export class CliContext {
   async daemon (): Promise<DaemonClient> {
     const client = await this.client()
     if (this.env['SILMARIL_DAEMON_URL'] !== undefined && this.env['SILMARIL_DAEMON_URL'] !== '') return client
-    const { isDaemonHealthy, startDaemon } = await import('./daemon-control.js')
-    if (await isDaemonHealthy(client)) return client
+    // Asked here rather than through daemon-control, whose import costs every command child_process.
+    if (await client.get('/api/v1/health').then(() => true, () => false)) return client
     const { config } = await this.config()
     if (!config.daemon.auto_start) {
       const { SilmarilError } = await import('../errors.js')
       throw new SilmarilError('daemon_unreachable', 'the daemon is not running and daemon.auto_start is off; start it with "silmaril daemon start"')
     }
+    const { startDaemon } = await import('./daemon-control.js')
     await startDaemon(this, { quiet: true })
     return await this.client()
   }

@@ -136,4 +136,4 @@ export async function main (argv: string[]): Promise<void> {
   await parser.parseAsync()
 }
 
-await main(hideBin(process.argv))
+void main(hideBin(process.argv))

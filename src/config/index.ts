@@ -1,3 +1,4 @@
 export { DEFAULTS, CONFIG_SCHEMA, type SilmarilConfig } from './schema.js'
-export { resolveConfig, configFilePath, parseConfigText, type ResolvedConfig, type ResolveConfigOptions, type ConfigWarning } from './load.js'
+export { resolveConfig, configFilePath, type ResolvedConfig, type ResolveConfigOptions, type ConfigWarning } from './load.js'
+export { parseConfigText } from './parse.js'
 export { renderConfig } from './render.js'

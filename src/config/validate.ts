@@ -1,26 +1,11 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { CONFIG_SCHEMA } from './schema.js'
+import type { ErrorObject } from 'ajv'
+import validate from './config-validator.js'
 
 export interface ConfigProblem {
   /** Dotted key, e.g. `network.listen_port`. */
   key: string
   path: string[]
   message: string
-}
-
-let compiled: ValidateFunction | undefined
-
-function validator (): ValidateFunction {
-  if (compiled !== undefined) return compiled
-  // The optimizer costs ~150 ms of CLI start-up for a schema this small.
-  const ajv = new Ajv({ allErrors: true, strict: false, code: { optimize: false } })
-  ajv.addKeyword({
-    keyword: 'powerOfTwo',
-    type: 'number',
-    validate: (_schema: boolean, data: number) => Number.isInteger(data) && data > 0 && (data & (data - 1)) === 0
-  })
-  compiled = ajv.compile(CONFIG_SCHEMA)
-  return compiled
 }
 
 const PIECE_LENGTH_MESSAGE = 'must be 0 (automatic) or a power of two from 16384 (16 KiB) to 16777216 (16 MiB)'
@@ -55,7 +40,6 @@ const FORMAT_HINTS: Record<string, string> = {
 /** Validates a (partial) config object; returns one problem per offending key. */
 export function validateConfig (value: unknown): ConfigProblem[] {
   if (value !== null && typeof value === 'object' && Object.keys(value).length === 0) return []
-  const validate = validator()
   if (validate(value)) return []
   const byKey = new Map<string, ConfigProblem>()
   for (const error of validate.errors ?? []) {

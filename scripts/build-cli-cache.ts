@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import Module, { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { Script } from 'node:vm'
+
+/**
+ * A training run for the CLI's code cache (see scripts/build-cli.ts): `node build-cli-cache.js
+ * <bundle> <command…>` runs the bundled CLI as bin/silmaril.js does, starting from the cache so
+ * far, and on exit writes the cache again with every function V8 compiled on the way.
+ */
+
+const DIGEST_BYTES = 32
+const [bundle, ...args] = process.argv.slice(2)
+if (bundle === undefined) throw new Error('usage: build-cli-cache.js <bundle> <command…>')
+const cacheFile = `${bundle}.cache`
+
+const source = readFileSync(bundle, 'utf8')
+const digest = createHash('sha256').update(source).digest()
+let cachedData: Buffer | undefined
+try {
+  const cache = readFileSync(cacheFile)
+  if (digest.equals(cache.subarray(0, DIGEST_BYTES))) cachedData = cache.subarray(DIGEST_BYTES)
+} catch {}
+const script = new Script(Module.wrap(source), { filename: bundle, cachedData })
+process.on('exit', () => { writeFileSync(cacheFile, Buffer.concat([digest, script.createCachedData()])) })
+process.argv = [process.argv[0] ?? process.execPath, bundle, ...args]
+const module = { exports: {} }
+;(script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
