@@ -119,3 +119,94 @@ export interface UnshareResult {
   deleted: boolean
   path: string
 }
+
+/** Where a transfer is in its life; a download ends `seeding` once installed. */
+export type TransferState =
+  | 'queued'
+  | 'metadata'
+  | 'downloading'
+  | 'verifying'
+  | 'installing'
+  | 'seeding'
+  | 'paused'
+  | 'failed'
+  | 'cancelled'
+
+export interface TransferFile {
+  path: string
+  size: number
+  done_bytes: number
+  /** False for files left out by `--include`/`--exclude`. */
+  selected: boolean
+}
+
+export interface TransferPeer {
+  address: string
+  client: string
+  download_bps: number
+  upload_bps: number
+  /** `swarm` for BitTorrent peers, `origin` for the HTTP source fallback. */
+  source: 'swarm' | 'origin'
+}
+
+/** One download or seeding torrent of the daemon; `GET /api/v1/transfers[/:id]`. */
+export interface TransferInfo {
+  /** The v1 infohash (hex): stable across restarts. */
+  id: string
+  kind: 'download' | 'seed'
+  state: TransferState
+  /** Set while paused: the state it resumes to. */
+  paused: boolean
+  name: string
+  revision: string | null
+  publisher: string | null
+  license: string | null
+  infohash: string
+  infohash_v2: string | null
+  magnet: string
+  /** The model folder once installed (or seeding); the staging folder while downloading. */
+  path: string | null
+  total_bytes: number
+  done_bytes: number
+  /** 0…1 of the selected files. */
+  progress: number
+  download_bps: number
+  upload_bps: number
+  uploaded_bytes: number
+  downloaded_bytes: number
+  /** Bytes fetched from the HTTP origin rather than peers. */
+  origin_bytes: number
+  ratio: number
+  peers: number
+  seeders: number
+  eta_s: number | null
+  started_at: string
+  completed_at: string | null
+  error: { code: string, message: string } | null
+  /** Per-file progress and live peers: in `GET /api/v1/transfers/:id` only. */
+  files?: TransferFile[]
+  peer_list?: TransferPeer[]
+  /** What was verified before install: `pending`, `passed`, or the failure. */
+  verification?: { state: 'pending' | 'passed' | 'failed', detail: string | null }
+}
+
+/** `POST /api/v1/models/download`: what `silmaril get` sends. */
+export interface DownloadRequest {
+  /** `org/name`, `org/name@revision`, a magnet, or a 40/64-hex infohash. */
+  ref: string
+  revision?: string
+  publisher?: string
+  include?: string[]
+  exclude?: string[]
+  output?: string
+  accept_license?: boolean
+}
+
+/** Server-sent events of `GET /api/v1/events`; the SSE `event:` field is `type`. */
+export type ServerEvent =
+  | { type: 'hello', version: string, transfers: TransferInfo[] }
+  | { type: 'transfer', transfer: TransferInfo }
+  | { type: 'transfer-state', id: string, state: TransferState, previous: TransferState | null, transfer: TransferInfo }
+  | { type: 'transfer-removed', id: string }
+  | { type: 'catalog', entries: number, live: number, last_refresh: string | null }
+  | { type: 'error', message: string, code: string, transfer_id?: string }
