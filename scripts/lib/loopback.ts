@@ -17,26 +17,46 @@ const LISTEN_TIMEOUT_MS = 15_000
 export interface BootstrapProcess {
   address: string
   nodeId: string
+  /** The keeper's publisher id, when it runs one. */
+  publisher?: string
+  /** `http://127.0.0.1:port` of /metrics and /health, when asked for. */
+  metrics?: string
   child: ChildProcess
   stop (): Promise<void>
 }
 
-export async function startBootstrapProcess (dataDir: string): Promise<BootstrapProcess> {
-  const child = spawn(process.execPath, [BOOTSTRAP_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+export interface BootstrapProcessOptions {
+  /**
+   * Run the catalog keeper and the per-address rate limits, as the program does by default.
+   * Off unless asked: every loopback node shares one address, and tests not about the keeper
+   * want a bare DHT node.
+   * @default false
+   */
+  keeper?: boolean
+  /** More flags for silmaril-bootstrap. */
+  args?: string[]
+}
+
+export async function startBootstrapProcess (dataDir: string, options: BootstrapProcessOptions = {}): Promise<BootstrapProcess> {
+  const mode = options.keeper === true ? [] : ['--no-keeper', '--rate-limit', '0', '--put-rate-limit', '0']
+  const args = [BOOTSTRAP_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...mode, ...options.args ?? []]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
   const lines = createInterface({ input: child.stdout! })
-  const listening = await new Promise<{ port: number, node_id: string }>((resolve, reject) => {
+  const listening = await new Promise<{ port: number, node_id: string, publisher?: string, metrics?: string }>((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the bootstrap node did not listen within ${LISTEN_TIMEOUT_MS} ms:\n${stderr}`)) }, LISTEN_TIMEOUT_MS)
     child.once('exit', code => { clearTimeout(timer); reject(new Error(`the bootstrap node exited (${String(code)}):\n${stderr}`)) })
     lines.on('line', line => {
-      const event = JSON.parse(line) as { event?: string, port: number, node_id: string }
+      const event = JSON.parse(line) as { event?: string, port: number, node_id: string, publisher?: string, metrics?: string }
       if (event.event === 'listening') { clearTimeout(timer); resolve(event) }
     })
   })
   return {
     address: `127.0.0.1:${listening.port}`,
     nodeId: listening.node_id,
+    ...listening.publisher === undefined ? {} : { publisher: listening.publisher },
+    ...listening.metrics === undefined ? {} : { metrics: listening.metrics },
     child,
     stop: async () => { await stopChild(child) }
   }

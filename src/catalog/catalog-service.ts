@@ -132,7 +132,10 @@ export class CatalogService extends EventEmitter {
       this.#publisher = new PointerPublisher({ dht, keyPair: identity, resolver: this.#resolver, store, stats: this.#stats })
       await this.#publisher.start()
       this.#republisher = new PointerRepublisher({ dht, publisher: this.#publisher, resolver: this.#resolver, publishers: this.#publishers }, { intervalMs: this.#init.republishIntervalMs })
-      this.#republisher.on('round', round => { log('republished: %o', round) })
+      this.#republisher.on('round', round => {
+        log('republished: %o', round)
+        this.emit('republished', round)
+      })
       this.#republisher.start()
     }
     await this.#publish()

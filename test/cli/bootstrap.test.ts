@@ -75,7 +75,7 @@ function assertNoStack (stderr: string): void {
 test('silmaril-bootstrap prints where it listens, persists its node id, and exits 0 on SIGTERM', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const cleanup = teardown(t)
   const dataDir = await tempDir(cleanup)
-  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dataDir]
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--no-keeper']
 
   const { child, firstLine, exited } = start(args, cleanup)
   const listening = JSON.parse(await firstLine()) as Record<string, unknown>

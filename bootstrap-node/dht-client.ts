@@ -1,0 +1,89 @@
+import type { Socket } from 'node:dgram'
+import type { EventEmitter } from 'node:events'
+import DHT, { type Client } from 'bittorrent-dht'
+import type WebTorrent from 'webtorrent'
+import { dhtOptions, type DhtClientOptions, type DhtOptionsInit } from '../src/dht/dht-options.js'
+import { SilmarilError } from '../src/errors.js'
+
+/** Options for the bootstrap node's one DHT client, whoever builds it. */
+export interface DhtClientInit extends DhtOptionsInit {
+  host: string
+  port: number
+  /** Wraps the UDP socket before the client owns it (rate limits). */
+  wrapSocket: (socket: Socket) => Socket
+}
+
+/** A bare bittorrent-dht client for a node that is not a keeper; `prepare` runs before it listens. */
+export async function listenBareDht (init: DhtClientInit, prepare: (client: Client) => void): Promise<Client> {
+  const client = new DHT(clientOptions(init))
+  prepare(client)
+  await whenListening(client, client, init)
+  return client
+}
+
+/**
+ * A WebTorrent client whose DHT is the bootstrap node's: one UDP port serves the DHT, and the
+ * same number on TCP serves the catalog torrent. `prepare` runs before the DHT listens.
+ */
+export async function listenTorrentClient (init: DhtClientInit, prepare: (client: Client) => void): Promise<WebTorrent> {
+  const { default: WebTorrentClient } = await import('webtorrent')
+  const options = clientOptions(init)
+  const torrents = new WebTorrentClient({
+    dht: options as unknown as Record<string, unknown>,
+    ...init.nodeId === undefined ? {} : { nodeId: init.nodeId },
+    tracker: false,
+    lsd: false,
+    natUpnp: false,
+    natPmp: false,
+    utp: false,
+    torrentPort: init.port,
+    dhtPort: init.port
+  })
+  prepare(torrents.dht as Client)
+  try {
+    await whenListening(torrents, torrents.dht as Client, init)
+  } catch (err) {
+    await new Promise<void>(resolve => { torrents.destroy(() => { resolve() }) })
+    throw err
+  }
+  return torrents
+}
+
+function clientOptions (init: DhtClientInit): DhtClientOptions {
+  const options = dhtOptions(init)
+  options.socket = init.wrapSocket(bindTo(options.socket, init.host))
+  return options
+}
+
+/** WebTorrent binds its DHT to all interfaces; this socket binds where the operator asked. */
+function bindTo (socket: Socket, host: string): Socket {
+  const bind = socket.bind.bind(socket) as (...args: unknown[]) => Socket
+  socket.bind = ((...args: unknown[]): Socket => {
+    const port = typeof args[0] === 'number' ? args[0] : 0
+    const callback = args.find(arg => typeof arg === 'function')
+    return callback === undefined ? bind(port, host) : bind(port, host, callback)
+  }) as Socket['bind']
+  return socket
+}
+
+async function whenListening (emitter: EventEmitter, client: Client, init: DhtClientInit): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onListening = (): void => { done(); resolve() }
+    const onError = (err: NodeJS.ErrnoException): void => {
+      // k-rpc-socket reports most bind failures (EADDRNOTAVAIL, EINVAL) as warnings.
+      if (err.syscall !== 'bind' && err.syscall !== 'listen' && err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return
+      done()
+      const hint = err.code === 'EADDRINUSE' ? ' (is another node running on this port?)' : err.code === 'EACCES' ? ' (ports below 1024 need privileges)' : ''
+      reject(new SilmarilError('network', `cannot listen on ${init.host}:${init.port}: ${err.message}${hint}`, { cause: err }))
+    }
+    const done = (): void => {
+      emitter.removeListener('listening', onListening)
+      emitter.removeListener('error', onError)
+      client.removeListener('warning', onError)
+    }
+    emitter.on('listening', onListening)
+    emitter.on('error', onError)
+    client.on('warning', onError)
+    if (emitter === (client as EventEmitter)) (client as unknown as { listen (port: number, host: string): void }).listen(init.port, init.host)
+  })
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto'
+import type { Socket } from 'node:dgram'
+import bencode from 'bencode'
+import type { Client } from 'bittorrent-dht'
+import { KRPC_ERRORS } from '../src/dht/bep44.js'
+import { SilmarilError } from '../src/errors.js'
+import { logger } from '../src/log.js'
+import type { AdmitRefusal, ItemStore } from './item-store.js'
+import type { RateLimiter } from './rate-limiter.js'
+
+const log = logger('bootstrap:guard')
+
+export const QUERY_TYPES = ['ping', 'find_node', 'get_peers', 'announce_peer', 'get', 'put', 'other'] as const
+export type QueryType = typeof QUERY_TYPES[number]
+
+/** What the guard has seen and done; read by the metrics. */
+export interface GuardStats {
+  queries: Record<QueryType, number>
+  /** Datagrams dropped because their address ran out of tokens. */
+  rateLimited: number
+  /** Puts dropped by the per-address put limit. */
+  putsRateLimited: number
+  rejected: Record<AdmitRefusal | 'bad_signature', number>
+}
+
+export function createGuardStats (): GuardStats {
+  return {
+    queries: { ping: 0, find_node: 0, get_peers: 0, announce_peer: 0, get: 0, put: 0, other: 0 },
+    rateLimited: 0,
+    putsRateLimited: 0,
+    rejected: { bad_signature: 0, key_cap: 0, address_cap: 0 }
+  }
+}
+
+export interface QueryGuardComponents {
+  store: ItemStore
+  /** Every datagram costs one token. */
+  datagrams: RateLimiter
+  /** Every put costs one more: signature checks are the dearest thing a node does. */
+  puts: RateLimiter
+  stats: GuardStats
+}
+
+interface Query {
+  q?: Uint8Array
+  t: Uint8Array
+  a?: { k?: Buffer, salt?: Buffer, v?: unknown }
+}
+
+interface Peer {
+  address: string
+  port: number
+}
+
+/** The parts of bittorrent-dht's client the guard reaches into; it offers no hooks of its own. */
+interface ClientInternals {
+  _values: unknown
+  _verify: ((sig: Buffer, message: Buffer, k: Buffer) => boolean) | null
+  _rpc: {
+    on (event: 'query', listener: (query: Query, peer: Peer) => void): unknown
+    listeners (event: 'query'): Array<(query: Query, peer: Peer) => void>
+    removeAllListeners (event: 'query'): unknown
+    error (peer: Peer, query: Query, error: [number, string]): void
+  }
+}
+
+/**
+ * Wraps a UDP socket (before the DHT owns it) so datagrams from an address over its rate are
+ * dropped before they are even decoded.
+ */
+export function rateLimitSocket (socket: Socket, limiter: RateLimiter, stats: GuardStats): Socket {
+  if (!limiter.enabled) return socket
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean
+  socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'message' && !limiter.take((args[1] as { address: string }).address)) {
+      stats.rateLimited++
+      return false
+    }
+    return emit(event, ...args)
+  }) as Socket['emit']
+  return socket
+}
+
+/**
+ * Puts the bounded store in place of the client's own and sits between its KRPC layer and its
+ * query handler: counts queries by type, limits puts per address, refuses new items over the
+ * per-key and per-address caps, and counts bad signatures. Call before the client listens.
+ */
+export function guardQueries (client: Client, components: QueryGuardComponents): void {
+  const internals = client as unknown as ClientInternals
+  const { store, puts, stats } = components
+  internals._values = store
+  const verify = internals._verify
+  if (verify === null) throw new SilmarilError('internal', 'the DHT client has no BEP 44 verify; it would store unsigned items')
+  internals._verify = (sig, message, k) => {
+    const ok = verify(sig, message, k)
+    if (!ok) stats.rejected.bad_signature++
+    return ok
+  }
+  const rpc = internals._rpc
+  const handlers = rpc.listeners('query')
+  rpc.removeAllListeners('query')
+  const handle = (query: Query, peer: Peer): void => {
+    for (const handler of handlers) handler(query, peer)
+  }
+  rpc.on('query', (query, peer) => {
+    const type = queryType(query.q)
+    stats.queries[type]++
+    if (type !== 'put') {
+      handle(query, peer)
+      return
+    }
+    if (!puts.take(peer.address)) {
+      stats.putsRateLimited++
+      return
+    }
+    const refusal = admitPut(store, query, peer.address)
+    if (refusal !== null) {
+      stats.rejected[refusal]++
+      log('refused a put from %s:%d (%s)', peer.address, peer.port, refusal)
+      rpc.error(peer, query, [KRPC_ERRORS.GENERIC, refusal === 'key_cap' ? 'too many items for this key' : 'too many items from this address'])
+      return
+    }
+    store.source = peer.address
+    try {
+      handle(query, peer)
+    } finally {
+      store.source = 'self'
+    }
+  })
+}
+
+function admitPut (store: ItemStore, query: Query, address: string): AdmitRefusal | null {
+  const a = query.a
+  if (a?.v === undefined) return null
+  const mutable = a.k !== undefined
+  const hash = createHash('sha1')
+  if (mutable) {
+    hash.update(a.k as Buffer)
+    if (a.salt !== undefined) hash.update(a.salt)
+  } else {
+    hash.update(bencode.encode(a.v))
+  }
+  return store.admit(hash.digest('hex'), mutable ? a.k : undefined, address)
+}
+
+const TYPES = new Map<string, QueryType>(QUERY_TYPES.filter(t => t !== 'other').map(t => [t, t]))
+
+function queryType (q: Uint8Array | undefined): QueryType {
+  if (q === undefined) return 'other'
+  return TYPES.get(Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString()) ?? 'other'
+}
