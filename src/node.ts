@@ -22,6 +22,9 @@ import type { Manifest } from './share/manifest.js'
 import { join } from 'node:path'
 import { dataLayout, type DataLayout } from './paths.js'
 import { VERSION } from './version.js'
+import { DownloadStore } from './get/download-store.js'
+import { TransferManager } from './get/transfer-manager.js'
+import type { ServerEvent } from './api/types.js'
 
 const log = logger('node')
 
@@ -55,6 +58,7 @@ export class SilmarilNode extends EventEmitter {
   #seeder: Seeder | undefined
   #share: ShareService | undefined
   #catalog: CatalogService | undefined
+  #transfers: TransferManager | undefined
   #catalogStarted: Promise<void> | undefined
   #catalogFiles: CatalogTransport | undefined
   #dht: DhtNode | undefined
@@ -79,6 +83,11 @@ export class SilmarilNode extends EventEmitter {
   get catalog (): CatalogService {
     if (this.#catalog === undefined) throw new Error('node is not started')
     return this.#catalog
+  }
+
+  get transfers (): TransferManager {
+    if (this.#transfers === undefined) throw new Error('node is not started')
+    return this.#transfers
   }
 
   get share (): ShareService {
@@ -140,8 +149,18 @@ export class SilmarilNode extends EventEmitter {
       { store: this.#store, hashCache: new HashCache(this.#db), seeder: this.#seeder, tasks: this.tasks, listener: this.#catalogListener(catalog) },
       { config: this.config, identity: this.identity, layout: this.layout }
     )
+    const transfers = new TransferManager(
+      { client, downloads: new DownloadStore(this.#db), models: this.#store, seeder: this.#seeder, entries: () => catalog.entries() },
+      { config: this.config, layout: this.layout }
+    )
+    transfers.on('event', (event: ServerEvent) => { this.emit('event', event) })
+    catalog.on('refreshed', () => {
+      const status = catalog.status()
+      this.emit('event', { type: 'catalog', entries: status.entries, live: status.live, last_refresh: status.last_refresh } satisfies ServerEvent)
+    })
+    this.#transfers = transfers
     log('started: torrent port %d, dht port %d', client.torrentPort, client.dhtPort)
-    void this.#resumeSeeding()
+    void this.#resumeSeeding().then(async () => { await transfers.start() })
     this.#catalogStarted = this.#startCatalog(catalog)
   }
 
@@ -205,12 +224,14 @@ export class SilmarilNode extends EventEmitter {
     await this.#starting?.catch(() => {})
     await this.#catalogStarted
     await this.#catalog?.stop()
+    await this.#transfers?.stop()
     const client = this.#client
     this.#client = undefined
     this.#dht = undefined
     this.#share = undefined
     this.#seeder = undefined
     this.#catalog = undefined
+    this.#transfers = undefined
     if (client !== undefined) await new Promise<void>(resolve => { client.destroy(() => { resolve() }) })
     await this.#db?.close()
   }

@@ -30,6 +30,9 @@ export class DaemonClient {
     this.#timeoutMs = init.timeoutMs ?? 30_000
   }
 
+  /** The bearer token, for clients of other endpoints (the event stream). */
+  get token (): string | undefined { return this.#token }
+
   async get<T> (path: string): Promise<T> { return await this.request<T>('GET', path) }
   async post<T> (path: string, body?: unknown, options?: RequestOptions): Promise<T> { return await this.request<T>('POST', path, body ?? {}, options) }
   async put<T> (path: string, body?: unknown): Promise<T> { return await this.request<T>('PUT', path, body) }

@@ -29,7 +29,10 @@ const EXAMPLES = `Examples:
   silmaril daemon status --json                 the daemon's state as JSON
   silmaril share ./my-model --license mit       sign, make a hybrid torrent, seed
   silmaril discover llama                       search the network catalog
+  silmaril get acme/llama-3-8b                  download, verify, install and seed a model
+  silmaril transfers                            downloads and seeds, with pause/resume/cancel
   silmaril list                                 local models
+  silmaril tui                                  live transfers, search, models and network
 
 Environment: SILMARIL_HOME (data dir), SILMARIL_CONFIG (config file), SILMARIL_DAEMON_URL,
 SILMARIL_TOKEN, and SILMARIL_<SECTION>_<KEY> for any config key (e.g. SILMARIL_DAEMON_PORT).
@@ -109,12 +112,35 @@ export async function main (argv: string[]): Promise<void> {
       .example('silmaril discover llama', '')
       .example('silmaril discover --tag gguf --license apache-2.0 --json', ''),
     run(async () => (await import('./commands/discover.js')).discover))
+    .command('get <ref>', 'download a model, verify it, install it and keep seeding it', b => b
+      .positional('ref', { type: 'string', demandOption: true, describe: 'org/model[@revision], a magnet link, or an infohash' })
+      .option('revision', { type: 'string', describe: 'this revision (default: the newest)' })
+      .option('publisher', { type: 'string', describe: 'from this publisher (hex id or fingerprint prefix)' })
+      .option('include', { type: 'string', array: true, describe: 'only files matching these globs, e.g. "*Q4_K_M*.gguf"' })
+      .option('exclude', { type: 'string', array: true, describe: 'skip files matching these globs' })
+      .option('output', { type: 'string', describe: 'install into this folder (default <data>/models/<org>/<name>)' })
+      .option('accept-license', { type: 'boolean', describe: 'accept a license that policy.accept_licenses does not list' })
+      .option('detach', { type: 'boolean', describe: 'return at once with the transfer id' })
+      .example('silmaril get acme/llama-3-8b', '')
+      .example('silmaril get acme/llama-gguf --include "*Q4_K_M*"', 'one quantization only')
+      .example('silmaril get "magnet:?xt=urn:btih:…"', ''),
+    run(async () => (await import('./commands/get.js')).get))
+    .command('transfers [action] [id]', 'list, show, pause, resume or cancel transfers', b => b
+      .positional('action', { type: 'string', choices: ['list', 'show', 'pause', 'resume', 'cancel'], describe: 'what to do (default list)' })
+      .positional('id', { type: 'string', describe: 'a transfer id (a unique prefix is enough)' })
+      .option('all', { type: 'boolean', describe: 'with pause or resume: every transfer' })
+      .example('silmaril transfers', '')
+      .example('silmaril transfers pause 3f2a9c', ''),
+    run(async () => (await import('./commands/transfers.js')).transfers))
     .command('unshare <model>', 'stop sharing a model and withdraw it from the catalog', b => b
       .positional('model', { type: 'string', demandOption: true, describe: 'org/name of a local model' })
       .option('delete', { type: 'boolean', describe: 'also delete its files (only models inside the data dir)' })
       .example('silmaril unshare acme/tiny-llama', ''),
     run(async () => (await import('./commands/unshare.js')).unshare))
     .command('list', 'list local models', b => b, run(async () => (await import('./commands/list.js')).list))
+    .command('tui', 'the terminal UI: live transfers, discover, local models, network', b => b
+      .example('silmaril tui', 'keys: 1-4 views, ↑↓ move, Enter details, p pause, x cancel, / filter, ? help, q quit'),
+    run(async () => (await import('./commands/tui.js')).tui))
     .command('help', 'show this help', b => b, () => { parser.showHelp('log') })
     .demandCommand(1, 'name a command; "silmaril help" lists them')
     .epilogue(EXAMPLES)

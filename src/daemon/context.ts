@@ -1,4 +1,5 @@
-import type { DhtPeerInfo, DiscoveredModel, LocalModel, NodeSnapshot } from '../api/types.js'
+import type { DhtPeerInfo, DiscoveredModel, LocalModel, NodeSnapshot, ServerEvent } from '../api/types.js'
+import type { TransferManager } from '../get/transfer-manager.js'
 import type { SearchQuery } from '../catalog/search.js'
 import type { ShareService } from '../share/share-service.js'
 
@@ -10,6 +11,9 @@ export interface ApiNode {
   torrentFile (name: string): Promise<Buffer | undefined>
   discover (query: SearchQuery, options: { refresh?: boolean }): Promise<DiscoveredModel[]>
   readonly share: Pick<ShareService, 'shareFolder' | 'shareUrl' | 'shareModel' | 'shareAll' | 'unshare'>
+  readonly transfers: Pick<TransferManager, 'download' | 'list' | 'get' | 'pause' | 'resume' | 'cancel' | 'resolveId'>
+  on (event: 'event', listener: (event: ServerEvent) => void): unknown
+  off (event: 'event', listener: (event: ServerEvent) => void): unknown
 }
 
 export interface ApiContext {

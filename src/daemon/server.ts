@@ -4,7 +4,8 @@ import type { ApiContext } from './context.js'
 import { errorHandler, sendError } from './errors.js'
 import { discoverRoutes } from './routes/discover.js'
 import { modelRoutes } from './routes/models.js'
-import { pendingRoutes } from './routes/pending.js'
+import { transferRoutes } from './routes/transfers.js'
+import { eventRoutes } from './routes/events.js'
 import { systemRoutes } from './routes/system.js'
 
 const BODY_LIMIT_BYTES = 1024 * 1024
@@ -28,6 +29,7 @@ export function buildApi (ctx: ApiContext, init: ApiInit): FastifyInstance {
   systemRoutes(app, ctx)
   modelRoutes(app, ctx)
   discoverRoutes(app, ctx)
-  pendingRoutes(app)
+  transferRoutes(app, ctx)
+  eventRoutes(app, ctx)
   return app
 }

@@ -21,6 +21,8 @@ export interface ModelRecord {
   seeding: boolean
   /** Seed without announcing on the DHT (peers must be added by hand). */
   skip_dht: boolean
+  /** Only some of the torrent's files are here (a get with --include/--exclude): always re-checked before seeding. */
+  partial?: boolean
   added: string
   updated: string
 }

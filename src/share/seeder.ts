@@ -32,7 +32,10 @@ export class Seeder {
       path: record.path,
       store: PadAwareStore,
       storeOpts: { folder: record.path },
-      skipVerify: !options.verify,
+      // A partial model is always checked, so only the pieces it holds are offered; deselect: a
+      // seed never fetches what it lacks.
+      skipVerify: !(options.verify || record.partial === true),
+      deselect: true,
       private: record.skip_dht,
       announce: []
     })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { NodeSnapshot } from '../../src/api/types.js'
+import type { NodeSnapshot, ServerEvent, TransferInfo } from '../../src/api/types.js'
+import { SilmarilError } from '../../src/errors.js'
 import type { ApiContext } from '../../src/daemon/context.js'
 import { buildApi } from '../../src/daemon/server.js'
 
@@ -24,6 +25,15 @@ const SNAPSHOT: NodeSnapshot = {
 
 const SHARED = { name: 'org/model', revision: 'main', infohash: 'a'.repeat(40), infohash_v2: 'b'.repeat(64), magnet: 'magnet:?', path: '/m', size: 1, files: 1, publisher: 'c'.repeat(64), signed: true, unchanged: false }
 
+const TRANSFER: TransferInfo = {
+  id: 'a'.repeat(40), kind: 'download', state: 'downloading', paused: false, name: 'org/model', revision: 'main', publisher: null, license: 'mit',
+  infohash: 'a'.repeat(40), infohash_v2: null, magnet: 'magnet:?', path: '/s', total_bytes: 10, done_bytes: 5, progress: 0.5,
+  download_bps: 1, upload_bps: 0, uploaded_bytes: 0, downloaded_bytes: 5, origin_bytes: 0, ratio: 0, peers: 1, seeders: 1, eta_s: 5,
+  started_at: '2026-01-01T00:00:00.000Z', completed_at: null, error: null
+}
+
+const listeners = new Set<(event: ServerEvent) => void>()
+
 function api (overrides: Partial<ApiContext> = {}) {
   let shutdowns = 0
   const shareCalls: Array<[string, unknown]> = []
@@ -40,7 +50,21 @@ function api (overrides: Partial<ApiContext> = {}) {
         shareModel: async name => { shareCalls.push(['model', name]); return SHARED },
         shareAll: async () => { shareCalls.push(['all', null]); return { shared: [SHARED], failed: [] } },
         unshare: async (name, options) => { shareCalls.push(['unshare', [name, options]]); return { name, infohash: 'a'.repeat(40), deleted: options?.delete === true, path: '/m' } }
-      }
+      },
+      transfers: {
+        download: async request => { shareCalls.push(['download', request]); return TRANSFER },
+        list: async () => [TRANSFER],
+        get: async id => ({ ...TRANSFER, id, files: [] }),
+        pause: async id => { shareCalls.push(['pause', id]); return { ...TRANSFER, state: 'paused', paused: true } },
+        resume: async id => { shareCalls.push(['resume', id]); return TRANSFER },
+        cancel: async id => { shareCalls.push(['cancel', id]); return { id, cancelled: true as const } },
+        resolveId: async id => {
+          if (TRANSFER.id.startsWith(id)) return TRANSFER.id
+          throw new SilmarilError('not_found', `no transfer ${id}`)
+        }
+      },
+      on: (_event, listener) => { listeners.add(listener) },
+      off: (_event, listener) => { listeners.delete(listener) }
     },
     shutdown: () => { shutdowns++ },
     ...overrides
@@ -109,12 +133,53 @@ test('bodies are validated against their schema', async () => {
   assert.equal(wrongType.statusCode, 400)
 })
 
-test('features built later answer 501 with a clear error, never a fake success', async () => {
+test('transfers: list, one by a prefix of its id, pause, resume, cancel; unknown ids are a 404', async () => {
+  const { app, shareCalls } = api()
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/api/v1/transfers', headers: auth })).json(), { transfers: [TRANSFER] })
+  const one = await app.inject({ method: 'GET', url: '/api/v1/transfers/aaaaaaaa', headers: auth })
+  assert.equal(one.json().id, TRANSFER.id)
+  assert.deepEqual(one.json().files, [])
+  assert.equal((await app.inject({ method: 'PUT', url: '/api/v1/transfers/aaaaaaaa/pause', headers: auth })).json().state, 'paused')
+  assert.equal((await app.inject({ method: 'PUT', url: '/api/v1/transfers/aaaaaaaa/resume', headers: auth })).statusCode, 200)
+  assert.deepEqual((await app.inject({ method: 'DELETE', url: '/api/v1/transfers/aaaaaaaa', headers: auth })).json(), { id: TRANSFER.id, cancelled: true })
+  assert.deepEqual(shareCalls.map(c => c[0]), ['pause', 'resume', 'cancel'])
+  const missing = await app.inject({ method: 'GET', url: '/api/v1/transfers/bbbbbbbb', headers: auth })
+  assert.equal(missing.statusCode, 404)
+  assert.equal(missing.json().error.code, 'not_found')
+})
+
+test('download answers 202 with the transfer; "name" is taken for "ref"; unknown fields are refused', async () => {
+  const { app, shareCalls } = api()
+  const res = await app.inject({ method: 'POST', url: '/api/v1/models/download', headers: auth, payload: { name: 'org/model', include: ['*.json'] } })
+  assert.equal(res.statusCode, 202)
+  assert.equal(res.json().id, TRANSFER.id)
+  assert.deepEqual(shareCalls[0], ['download', { ref: 'org/model', include: ['*.json'] }])
+  const none = await app.inject({ method: 'POST', url: '/api/v1/models/download', headers: auth, payload: {} })
+  assert.equal(none.statusCode, 400)
+  const unknown = await app.inject({ method: 'POST', url: '/api/v1/models/download', headers: auth, payload: { ref: 'org/model', colour: 'red' } })
+  assert.equal(unknown.statusCode, 400)
+})
+
+test('events stream as server-sent events, starting with hello and the transfers', async () => {
   const { app } = api()
-  for (const [method, url] of [['GET', '/api/v1/transfers'], ['PUT', '/api/v1/transfers/x/pause'], ['GET', '/api/v1/events']] as const) {
-    const res = await app.inject({ method, url, headers: auth })
-    assert.equal(res.statusCode, 501, url)
-    assert.equal(res.json().error.code, 'not_implemented')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  try {
+    const address = app.server.address() as { port: number }
+    const controller = new AbortController()
+    const res = await fetch(`http://127.0.0.1:${address.port}/api/v1/events`, { headers: auth, signal: controller.signal })
+    assert.equal(res.status, 200)
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
+    const reader = res.body!.getReader()
+    let text = ''
+    while (!text.includes('event: hello')) text += new TextDecoder().decode((await reader.read()).value)
+    for (const listener of listeners) listener({ type: 'transfer-removed', id: 'x' })
+    while (!text.includes('event: transfer-removed')) text += new TextDecoder().decode((await reader.read()).value)
+    const hello = JSON.parse(/event: hello\ndata: (.*)\n/.exec(text)![1]!) as { transfers: TransferInfo[] }
+    assert.equal(hello.transfers[0]?.id, TRANSFER.id)
+    assert.match(text, /data: \{"type":"transfer-removed","id":"x"\}/)
+    controller.abort()
+  } finally {
+    await app.close()
   }
 })
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { SilmarilError } from '../../errors.js'
 import type { ApiContext } from '../context.js'
+import type { DownloadRequest } from '../../api/types.js'
 
 const NAME_PARAMS = {
   type: 'object',
@@ -33,8 +34,8 @@ const SHARE_BODY = {
 const DOWNLOAD_BODY = {
   type: 'object',
   additionalProperties: false,
-  required: ['name'],
   properties: {
+    ref: { type: 'string', minLength: 1 },
     name: { type: 'string', minLength: 1 },
     revision: { type: 'string', minLength: 1 },
     publisher: { type: 'string', pattern: '^[0-9a-fA-F]{4,64}$' },
@@ -101,8 +102,11 @@ export function modelRoutes (app: FastifyInstance, ctx: ApiContext): void {
     return await ctx.node.share.shareFolder({ path: body.path ?? '', ...options })
   })
 
-  app.post('/api/v1/models/download', { schema: { body: DOWNLOAD_BODY } }, async () => {
-    throw SilmarilError.notImplemented('downloading models')
+  app.post<{ Body: DownloadRequest & { name?: string } }>('/api/v1/models/download', { schema: { body: DOWNLOAD_BODY } }, async (request, reply) => {
+    const { name, ...body } = request.body
+    const ref = body.ref ?? name
+    if (ref === undefined) throw SilmarilError.badRequest('say what to get in "ref": a model name, a magnet link or an infohash')
+    return await reply.code(202).send(await ctx.node.transfers.download({ ...body, ref }))
   })
 
   app.delete<{ Params: { org: string, name: string }, Querystring: { delete?: string } }>('/api/v1/models/:org/:name', {

@@ -1,0 +1,227 @@
+import { EventEmitter } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type WebTorrent from 'webtorrent'
+import type { Torrent } from 'webtorrent'
+import type { TransferFile, TransferPeer } from '../api/types.js'
+import { SilmarilError } from '../errors.js'
+import { logger } from '../log.js'
+import { MANIFEST_FILE } from '../share/manifest.js'
+import { PadAwareStore } from '../share/pad-store.js'
+import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
+import { bencode, RawBencode } from '../share/torrent/bencode.js'
+import { PeerGuard, peerClient, type GuardedWire } from './peer-guard.js'
+
+const log = logger('get:download')
+
+/** How often a download asks the DHT for more peers while it has few. */
+const LOOKUP_INTERVAL_MS = 3000
+const ENOUGH_PEERS = 8
+
+export interface SwarmEvents {
+  /** The info dictionary arrived (or was known): the files are known. */
+  metadata: (torrent: ParsedHybridTorrent) => void
+  /** The manifest's pieces are on disk (fetched first, before any other file). */
+  manifest: (bytes: Buffer) => void
+  /** Every selected piece is verified on disk. */
+  complete: () => void
+  progress: () => void
+  banned: (address: string, piece: number) => void
+  failed: (err: SilmarilError) => void
+}
+
+export interface SwarmDownloadInit {
+  client: WebTorrent
+  id: string
+  magnet: string
+  staging: string
+  /** Info bytes known from an earlier run. */
+  info: Uint8Array | null
+  bitfield: Uint8Array | null
+}
+
+/**
+ * One model torrent being fetched into its staging folder through webtorrent: the metadata, then
+ * the manifest alone, then the files the caller selects; reports when every selected piece is in.
+ * Knows nothing of catalogs, policy or installing: the transfer manager drives it through events.
+ */
+export class SwarmDownload extends EventEmitter {
+  readonly #init: SwarmDownloadInit
+  #torrent: Torrent | undefined
+  #parsed: ParsedHybridTorrent | undefined
+  #guard: PeerGuard | undefined
+  #selected: Set<string> | undefined
+  #missing = new Set<number>()
+  #manifestPieces = new Set<number>()
+  #manifestSeen = false
+  #completed = false
+  #lookups: NodeJS.Timeout | undefined
+
+  constructor (init: SwarmDownloadInit) {
+    super()
+    this.#init = init
+  }
+
+  get torrent (): Torrent | undefined { return this.#torrent }
+  get parsed (): ParsedHybridTorrent | undefined { return this.#parsed }
+  get selected (): ReadonlySet<string> | undefined { return this.#selected }
+  get banned (): number { return this.#guard?.banned ?? 0 }
+
+  start (): void {
+    const { client, info, staging, bitfield } = this.#init
+    const source = info === null ? this.#init.magnet : Buffer.from(bencode(new Map([['info', new RawBencode(info)]])))
+    const torrent = client.add(source, {
+      path: staging,
+      store: PadAwareStore,
+      storeOpts: { folder: staging },
+      deselect: true,
+      announce: [],
+      ...bitfield === null ? {} : { bitfield }
+    })
+    this.#torrent = torrent
+    this.#guard = new PeerGuard(torrent, (address, piece) => { this.emit('banned', address, piece) })
+    torrent.on('error', (err: Error) => { this.#fail(new SilmarilError('network', err.message, { cause: err })) })
+    torrent.on('warning', (err: Error) => { log('%s: %s', this.#init.id, err.message) })
+    torrent.once('metadata', () => { this.#onMetadata(torrent) })
+    torrent.once('ready', () => { this.#onReady(torrent) })
+    torrent.on('verified', (index: number) => { this.#onVerified(index) })
+    torrent.on('download', () => { this.emit('progress') })
+    this.#lookup()
+    this.#lookups = setInterval(() => { if (torrent.numPeers < ENOUGH_PEERS) this.#lookup() }, LOOKUP_INTERVAL_MS)
+    this.#lookups.unref()
+  }
+
+  /** Fetches these torrent paths (after `manifest`); the manifest stays selected. */
+  select (paths: ReadonlySet<string>): void {
+    const torrent = this.#torrent
+    const parsed = this.#parsed
+    if (torrent === undefined || parsed === undefined) throw new Error('select() before metadata')
+    this.#selected = new Set(paths)
+    parsed.files.forEach((file, index) => {
+      if (file.pad || file.size === 0 || !paths.has(file.path)) return
+      for (const piece of pieceRange(parsed, index)) if (torrent.bitfield?.get(piece) !== true) this.#missing.add(piece)
+      torrent.files[index]?.select()
+    })
+    this.#checkComplete()
+  }
+
+  /** Stops fetching and lets go of the torrent; the staged data stays for a later start. */
+  async stop (): Promise<void> {
+    clearInterval(this.#lookups)
+    const torrent = this.#torrent
+    this.#torrent = undefined
+    if (torrent === undefined || torrent.destroyed) return
+    await new Promise<void>(resolve => { torrent.destroy({ destroyStore: false }, () => { resolve() }) })
+  }
+
+  bitfield (): Uint8Array | null {
+    const bits = (this.#torrent?.bitfield as { buffer?: Uint8Array } | undefined)?.buffer
+    return bits === undefined ? null : new Uint8Array(bits)
+  }
+
+  /** Bytes of the selected files on disk and in total. */
+  progress (): { done: number, total: number } {
+    const torrent = this.#torrent
+    const parsed = this.#parsed
+    if (torrent === undefined || parsed === undefined) return { done: 0, total: 0 }
+    let done = 0
+    let total = 0
+    parsed.files.forEach((file, index) => {
+      if (file.pad || !this.#wanted(file.path)) return
+      total += file.size
+      done += Math.min(file.size, torrent.files[index]?.downloaded ?? 0)
+    })
+    return { done, total }
+  }
+
+  files (): TransferFile[] {
+    const torrent = this.#torrent
+    return (this.#parsed?.files ?? []).flatMap((file, index) => file.pad
+      ? []
+      : [{ path: file.path, size: file.size, done_bytes: Math.min(file.size, torrent?.files[index]?.downloaded ?? 0), selected: this.#wanted(file.path) }])
+  }
+
+  peers (): TransferPeer[] {
+    return (this.#torrent?.wires ?? []).map(wire => {
+      const w = wire as GuardedWire & { url?: string }
+      const origin = w.type === 'webSeed'
+      return {
+        address: origin ? String(w.url ?? 'origin') : `${wire.remoteAddress}:${wire.remotePort}`,
+        client: origin ? 'HTTP origin' : peerClient(w),
+        download_bps: Math.round(wire.downloadSpeed()),
+        upload_bps: Math.round(wire.uploadSpeed()),
+        source: origin ? 'origin' : 'swarm'
+      }
+    })
+  }
+
+  #wanted (path: string): boolean {
+    return this.#selected === undefined ? path === MANIFEST_FILE : this.#selected.has(path)
+  }
+
+  #onMetadata (torrent: Torrent): void {
+    const info = torrent.infoBuffer
+    if (info === undefined) return this.#fail(new SilmarilError('network', 'the torrent metadata arrived without its info dictionary'))
+    let parsed: ParsedHybridTorrent
+    try {
+      parsed = parseHybridTorrent(bencode(new Map([['info', new RawBencode(info)]])))
+    } catch (err) {
+      return this.#fail(new SilmarilError('verification_failed', `the torrent from peers is not a Silmaril model torrent: ${(err as Error).message}`))
+    }
+    this.#parsed = parsed
+    const manifestIndex = parsed.files.findIndex(f => f.path === MANIFEST_FILE)
+    if (manifestIndex < 0) return this.#fail(new SilmarilError('verification_failed', `the torrent has no ${MANIFEST_FILE}; it is not a Silmaril model`))
+    this.#manifestPieces = new Set(pieceRange(parsed, manifestIndex))
+    this.emit('metadata', parsed)
+  }
+
+  #onReady (torrent: Torrent): void {
+    const parsed = this.#parsed
+    if (parsed === undefined) return
+    const manifestIndex = parsed.files.findIndex(f => f.path === MANIFEST_FILE)
+    for (const piece of [...this.#manifestPieces]) if (torrent.bitfield?.get(piece) === true) this.#manifestPieces.delete(piece)
+    torrent.files[manifestIndex]?.select(1)
+    void this.#checkManifest()
+  }
+
+  #onVerified (index: number): void {
+    this.#missing.delete(index)
+    if (this.#manifestPieces.delete(index)) void this.#checkManifest()
+    this.#checkComplete()
+  }
+
+  async #checkManifest (): Promise<void> {
+    if (this.#manifestSeen || this.#manifestPieces.size > 0 || this.#torrent?.ready !== true) return
+    this.#manifestSeen = true
+    try {
+      this.emit('manifest', await readFile(join(this.#init.staging, MANIFEST_FILE)))
+    } catch (err) {
+      this.#fail(new SilmarilError('io', `cannot read the fetched ${MANIFEST_FILE}: ${(err as Error).message}`))
+    }
+  }
+
+  #checkComplete (): void {
+    if (this.#completed || this.#selected === undefined || this.#missing.size > 0) return
+    this.#completed = true
+    clearInterval(this.#lookups)
+    this.emit('complete')
+  }
+
+  #lookup (): void {
+    const dht = this.#init.client.dht as { lookup?: (infohash: string) => void } | false | undefined
+    if (typeof dht === 'object' && typeof dht.lookup === 'function') dht.lookup(this.#init.id)
+  }
+
+  #fail (err: SilmarilError): void {
+    clearInterval(this.#lookups)
+    this.emit('failed', err)
+  }
+}
+
+function * pieceRange (parsed: ParsedHybridTorrent, index: number): Generator<number> {
+  const file = parsed.files[index]
+  if (file === undefined || file.size === 0) return
+  const first = Math.floor(file.offset / parsed.pieceLength)
+  const last = Math.floor((file.offset + file.size - 1) / parsed.pieceLength)
+  for (let piece = first; piece <= last; piece++) yield piece
+}
