@@ -50,8 +50,11 @@ export async function listenTorrentClient (init: DhtClientInit, prepare: (client
 }
 
 function clientOptions (init: DhtClientInit): DhtClientOptions {
-  const options = dhtOptions(init)
+  const options: DhtClientOptions & { host?: string } = dhtOptions(init)
   options.socket = init.wrapSocket(bindTo(options.socket, init.host))
+  // With a known address the node lists itself as a peer of what it announces (the catalog
+  // torrent), so a newcomer that asks only this node still finds a seeder.
+  if (init.host !== '0.0.0.0') options.host = init.host
   return options
 }
 

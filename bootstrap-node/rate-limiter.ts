@@ -3,7 +3,7 @@ import { SilmarilError } from '../src/errors.js'
 export interface RateLimiterInit {
   /** Tokens added per second for each address; 0 turns the limiter off. */
   ratePerSecond: number
-  /** Tokens an idle address can save up. @default 2 × ratePerSecond */
+  /** Tokens an idle address can save up. @default 2 × ratePerSecond, at least 2 */
   burst?: number
   /** Addresses tracked at once; past this the least recently seen are forgotten. @default 65536 */
   maxAddresses?: number
@@ -27,7 +27,7 @@ export class RateLimiter {
 
   constructor (init: RateLimiterInit) {
     this.#rate = nonNegative('ratePerSecond', init.ratePerSecond)
-    this.#burst = nonNegative('burst', init.burst ?? init.ratePerSecond * 2)
+    this.#burst = nonNegative('burst', init.burst ?? Math.max(2, init.ratePerSecond * 2))
     this.#max = nonNegative('maxAddresses', init.maxAddresses ?? 65536)
     this.#now = init.now ?? Date.now
   }
