@@ -20,7 +20,10 @@ export interface DownloadRecord {
   error: { code: string, message: string } | null
   /** The info dictionary (base64) once fetched: a restart needs no peer to know the torrent. */
   info: string | null
-  /** Pieces verified so far (base64 bitfield), saved as the download goes. */
+  /**
+   * Pieces verified (base64 bitfield), saved when the download stops cleanly (pause, daemon stop)
+   * and cleared when it starts again: after a crash the staged files are hashed again instead.
+   */
   bitfield: string | null
   origin_bytes: number
   started_at: string

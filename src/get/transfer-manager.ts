@@ -28,8 +28,6 @@ const log = logger('get')
 
 /** Progress events per transfer at most this often; state changes go out at once. */
 const PROGRESS_EVENT_MS = 500
-/** How often a running download's verified pieces are saved for a restart. */
-const SAVE_INTERVAL_MS = 5000
 
 export interface TransferManagerComponents {
   client: WebTorrent
@@ -66,7 +64,6 @@ export class TransferManager extends EventEmitter {
   readonly #c: TransferManagerComponents
   readonly #init: TransferManagerInit
   readonly #downloads = new Map<string, Active>()
-  #saver: NodeJS.Timeout | undefined
   #stopped = false
 
   constructor (components: TransferManagerComponents, init: TransferManagerInit) {
@@ -83,18 +80,14 @@ export class TransferManager extends EventEmitter {
       this.#downloads.set(record.id, view)
       if (record.state !== 'failed' && !record.paused) record.state = 'queued'
     }
-    this.#saver = setInterval(() => { void this.#saveProgress() }, SAVE_INTERVAL_MS)
-    this.#saver.unref()
     this.#pump()
   }
 
   async stop (): Promise<void> {
     this.#stopped = true
-    clearInterval(this.#saver)
-    await this.#saveProgress()
     for (const view of this.#downloads.values()) {
-      view.stopOrigin?.()
-      await view.swarm?.stop()
+      await this.#detach(view)
+      await this.#c.downloads.put(view.record).catch(() => {})
     }
   }
 
@@ -275,6 +268,9 @@ export class TransferManager extends EventEmitter {
       info: record.info === null ? null : Buffer.from(record.info, 'base64'),
       bitfield: record.bitfield === null ? null : Buffer.from(record.bitfield, 'base64')
     })
+    // Trusted once: a crash after this start leaves no bitfield, and the staged data is hashed again.
+    record.bitfield = null
+    await this.#c.downloads.put(record)
     view.swarm = swarm
     swarm.on('metadata', (parsed: ParsedHybridTorrent) => { void this.#onMetadata(view, parsed).catch(err => { this.#fail(view, SilmarilError.from(err)) }) })
     swarm.on('manifest', (bytes: Buffer) => { void this.#onManifest(view, bytes).catch(err => { this.#fail(view, SilmarilError.from(err)) }) })
@@ -441,15 +437,6 @@ export class TransferManager extends EventEmitter {
     if (!force && now - view.lastProgress < PROGRESS_EVENT_MS) return
     view.lastProgress = now
     this.#emit({ type: 'transfer', transfer: this.#info(view, false) })
-  }
-
-  async #saveProgress (): Promise<void> {
-    for (const view of this.#downloads.values()) {
-      const bits = view.swarm?.bitfield()
-      if (bits === null || bits === undefined) continue
-      view.record.bitfield = Buffer.from(bits).toString('base64')
-      await this.#c.downloads.put(view.record).catch(() => {})
-    }
   }
 
   #emit (event: ServerEvent): void {

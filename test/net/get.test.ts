@@ -38,3 +38,56 @@ test('B gets what A shares by name: verified, installed in models/<org>/<name>, 
   assert.equal(partial.files, 2)
   await assert.rejects(stat(join(partial.path, 'model.safetensors')))
 })
+
+async function daemonPid (home: string): Promise<number> {
+  return (JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')) as { pid: number }).pid
+}
+
+test('kill -9 mid-download: after a restart the transfer resumes from its verified pieces and installs identical bytes; pause, resume, cancel', async t => {
+  // B fetches at 4 MiB/s so the kill lands mid-transfer.
+  const net = await createDaemonNet(t, 2, ['a', 'b'], { SILMARIL_LIMITS_DOWNLOAD_LIMIT_KBPS: '4096' })
+  const [a, b] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0]]
+  const folder = await writeModelFolder(join(net.root, 'big'), { seed: 3, hiddenSize: 1280 })
+  const shared = await net.json<ShareResult>(a, ['share', folder, '--name', 'acme/big', '--license', 'mit'])
+  const started = await net.json<TransferInfo>(b, ['get', shared.magnet, '--detach'])
+  assert.equal(started.id, shared.infohash)
+  const show = async (): Promise<TransferInfo> => await net.json<TransferInfo>(b, ['transfers', 'show', started.id.slice(0, 10)])
+
+  const before = await eventually('a third of the model on B', WAIT_MS, async () => {
+    const info = await show()
+    return info.progress > 0.33 ? info : undefined
+  })
+  assert.equal(before.state, 'downloading')
+  assert.ok((before.files ?? []).some(f => f.path === 'model.safetensors' && f.done_bytes > 0))
+  process.kill(await daemonPid(b.home), 'SIGKILL')
+  await b.run(['daemon', 'start'])
+  const resumed = await eventually('the transfer back after the restart', WAIT_MS, async () => {
+    const info = await show()
+    return info.state === 'downloading' && info.total_bytes > 0 ? info : undefined
+  })
+  assert.ok(resumed.done_bytes >= before.done_bytes * 0.9, `resumed at ${resumed.done_bytes} bytes, had ${before.done_bytes} before the kill`)
+
+  const paused = await net.json<TransferInfo>(b, ['transfers', 'pause', started.id.slice(0, 10)])
+  assert.equal(paused.state, 'paused')
+  const still = (await show()).done_bytes
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  assert.equal((await show()).done_bytes, still, 'a paused transfer fetches nothing')
+  assert.equal((await net.json<TransferInfo>(b, ['transfers', 'resume', started.id.slice(0, 10)])).state, 'queued')
+
+  await eventually('B installing the model', WAIT_MS, async () => {
+    const list = await net.json<TransferInfo[]>(b, ['transfers'])
+    return list.some(x => x.id === started.id && x.kind === 'seed' && x.state === 'seeding') ? true : undefined
+  })
+  const installed = join(b.home, 'models', 'acme', 'big')
+  assert.deepEqual(await readFile(join(installed, 'model.safetensors')), await readFile(join(folder, 'model.safetensors')))
+
+  // A cancelled download leaves nothing behind.
+  const other = await writeModelFolder(join(net.root, 'other'), { seed: 4, hiddenSize: 1280 })
+  const second = await net.json<ShareResult>(a, ['share', other, '--name', 'acme/other', '--license', 'mit'])
+  await net.json<TransferInfo>(b, ['get', second.magnet, '--detach'])
+  await eventually('the second download under way', WAIT_MS, async () => (await net.json<TransferInfo>(b, ['transfers', 'show', second.infohash])).done_bytes > 0 ? true : undefined)
+  assert.deepEqual(await net.json(b, ['transfers', 'cancel', second.infohash]), { id: second.infohash, cancelled: true })
+  assert.deepEqual(await readdir(join(b.home, 'staging')), [])
+  assert.equal((await net.json<TransferInfo[]>(b, ['transfers'])).some(x => x.id === second.infohash), false)
+  await assert.rejects(b.run(['transfers', 'show', second.infohash]), /no transfer/)
+})
