@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { once } from 'node:events'
+import { cp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { LocalModel, ShareResult, TransferInfo } from '../../src/api/types.js'
+import WebTorrent from 'webtorrent'
+import type { LocalModel, ServerEvent, ShareResult, TransferInfo } from '../../src/api/types.js'
+import type { DaemonClient } from '../../src/cli/client.js'
+import { PadAwareStore } from '../../src/share/pad-store.js'
 import { createDaemonNet, eventually } from '../helpers/daemon-net.js'
 import { writeModelFolder } from '../helpers/model-folder.js'
 
@@ -90,4 +94,72 @@ test('kill -9 mid-download: after a restart the transfer resumes from its verifi
   assert.deepEqual(await readdir(join(b.home, 'staging')), [])
   assert.equal((await net.json<TransferInfo[]>(b, ['transfers'])).some(x => x.id === second.infohash), false)
   await assert.rejects(b.run(['transfers', 'show', second.infohash]), /no transfer/)
+})
+
+/** Collects the daemon's server-sent events until `stop()`. */
+async function collectEvents (daemon: { client: () => Promise<DaemonClient> }): Promise<{ events: ServerEvent[], stop: () => void }> {
+  const client = await daemon.client()
+  const events: ServerEvent[] = []
+  const controller = new AbortController()
+  const res = await fetch(`${client.url}/api/v1/events`, { headers: { authorization: `Bearer ${client.token ?? ''}` }, signal: controller.signal })
+  const reader = res.body!.getReader()
+  let buffer = ''
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
+      if (done === true) return
+      buffer += new TextDecoder().decode(value)
+      let end
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1]
+        buffer = buffer.slice(end + 2)
+        if (data !== undefined) events.push(JSON.parse(data) as ServerEvent)
+      }
+    }
+  })()
+  return { events, stop: () => { controller.abort() } }
+}
+
+test('a peer sending corrupt pieces is banned and the model still installs from an honest one; licenses outside policy need --accept-license', async t => {
+  const net = await createDaemonNet(t, 2, ['a', 'b'])
+  const [a, b] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0]]
+  const folder = await writeModelFolder(join(net.root, 'honest'), { seed: 9, hiddenSize: 512 })
+  const shared = await net.json<ShareResult>(a, ['share', folder, '--name', 'acme/target', '--license', 'llama3'])
+
+  const refused = await b.run(['get', shared.magnet]).then(() => undefined, (err: Error) => err.message)
+  assert.match(refused ?? '', /exited 1: /)
+  assert.match(refused ?? '', /\nsilmaril: acme\/target is under llama3, which policy\.accept_licenses does not list .*--accept-license/)
+  assert.equal((await net.json<TransferInfo[]>(b, ['transfers'])).find(x => x.id === shared.infohash)?.state, 'failed')
+  await b.run(['transfers', 'cancel', shared.infohash])
+
+  // Only a liar serves the model at first: A stops seeding, a webtorrent holding a corrupted copy connects to B.
+  await net.json(a, ['transfers', 'pause', shared.infohash])
+  const client = await a.client()
+  const torrentFile = Buffer.from(await (await fetch(`${client.url}/api/v1/models/acme/target/torrent`, { headers: { authorization: `Bearer ${client.token ?? ''}` } })).arrayBuffer())
+  const liarFolder = join(net.root, 'liar')
+  await cp(folder, liarFolder, { recursive: true })
+  const weights = await readFile(join(liarFolder, 'model.safetensors'))
+  for (let i = 4096; i < weights.length; i += 65_536) weights[i] = weights[i]! ^ 0xff
+  await writeFile(join(liarFolder, 'model.safetensors'), weights)
+  const liar = new WebTorrent({ dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false })
+  t.after(async () => { await new Promise<void>(resolve => { liar.destroy(() => { resolve() }) }) })
+  const liarTorrent = liar.add(torrentFile, { path: liarFolder, store: PadAwareStore, storeOpts: { folder: liarFolder }, skipVerify: true, announce: [] })
+  await once(liarTorrent, 'ready')
+
+  const events = await collectEvents(b)
+  t.after(() => { events.stop() })
+  await net.json<TransferInfo>(b, ['get', shared.magnet, '--accept-license', '--detach'])
+  const port = (await net.status(b)).torrent.port
+  liarTorrent.addPeer(`127.0.0.1:${String(port)}`)
+  const ban = await eventually('B banning the liar', WAIT_MS, () => events.events.find(e => e.type === 'error' && /failed verification; the peer is banned/.test(e.message)))
+  assert.equal(ban.type === 'error' ? ban.transfer_id : undefined, shared.infohash)
+  assert.notEqual((await net.json<TransferInfo>(b, ['transfers', 'show', shared.infohash])).state, 'seeding', 'nothing installs from the liar')
+  await assert.rejects(stat(join(b.home, 'models', 'acme', 'target')))
+
+  await net.json(a, ['transfers', 'resume', shared.infohash])
+  await eventually('B installing from A', WAIT_MS, async () => {
+    const list = await net.json<TransferInfo[]>(b, ['transfers'])
+    return list.some(x => x.id === shared.infohash && x.kind === 'seed') ? true : undefined
+  })
+  assert.deepEqual(await readFile(join(b.home, 'models', 'acme', 'target', 'model.safetensors')), await readFile(join(folder, 'model.safetensors')))
 })
