@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mkdir, writeFile } from 'node:fs/promises'
-import type { DiscoveredModel, NetworkInfo, NodeSnapshot, ShareResult } from '../src/api/types.js'
+import type { DiscoveredModel, LocalModel, NetworkInfo, NodeSnapshot, ShareResult } from '../src/api/types.js'
 import { createDaemonHome, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from './lib/loopback.js'
 
 /**
@@ -111,9 +111,20 @@ async function main (): Promise<void> {
     say(`   published by ${model.publisher.slice(0, 16)}… (alice is ${(JSON.parse(alice.cli(['daemon', 'status', '--json'])) as NodeSnapshot).publisher.id.slice(0, 16)}…), same infohash: ${model.infohash === shared.infohash ? 'yes' : 'NO'}`)
     if (model.infohash !== shared.infohash) throw new Error('bob discovered a different infohash than alice shared')
 
-    say('\n6. stopping everything')
+    say('\n6. bob gets it: metadata and the signed manifest from alice, then the files; verified (v1 pieces, v2 roots, sha256, signature), installed, seeding')
+    const getStarted = Date.now()
+    const installed = JSON.parse(step(bob, ['get', 'demo/tiny-llama', '--json'])) as LocalModel
+    say(`   installed in ${((Date.now() - getStarted) / 1000).toFixed(1)} s at ${installed.path}`)
+    for (const file of ['model.safetensors', 'config.json']) {
+      const same = (await readFile(join(installed.path, file))).equals(await readFile(join(folder, file)))
+      say(`     ${file.padEnd(18)} ${same ? 'identical to alice\'s' : 'DIFFERENT'}`)
+      if (!same) throw new Error(`${file} differs after the download`)
+    }
+    for (const line of step(bob, ['transfers']).trim().split('\n')) say(`     ${line.split('\t').filter((_, i) => [1, 2, 9].includes(i)).join('  ')}`)
+
+    say('\n7. stopping everything')
     await cleanup()
-    say('\ndemo finished: two daemons joined through the bootstrap node, alice shared a model and bob discovered it')
+    say('\ndemo finished: two daemons joined through the bootstrap node, alice shared a model, bob discovered it, downloaded it and now seeds it too')
   } catch (err) {
     process.stderr.write(`demo failed: ${(err as Error).message}\n`)
     await cleanup()
