@@ -8,6 +8,7 @@ type Suite = (report: BenchReport) => Promise<void>
 const SUITES: Record<string, () => Promise<Suite>> = {
   share: async () => (await import('./share.js')).run,
   discover: async () => (await import('./discover.js')).run,
+  get: async () => (await import('./get.js')).run,
   'catalog-merge': async () => (await import('./catalog-merge.js')).run
 }
 

@@ -1,0 +1,77 @@
+"""The libtorrent baseline of the `get` benchmark: two sessions on 127.0.0.1 in one process, one
+seeding FOLDER, the other downloading it into OUT_DIR over TCP (no DHT, LSD, UPnP, uTP).
+
+python3 get-libtorrent.py FOLDER PIECE_LENGTH OUT_DIR TIMEOUT_SECONDS
+
+Prints one JSON object: the seconds from connecting the peers to the last piece verified, the
+payload bytes downloaded, and this process's peak RSS.
+"""
+import json
+import os
+import resource
+import sys
+import time
+
+import libtorrent as lt
+
+
+def session():
+    return lt.session({
+        'listen_interfaces': '127.0.0.1:0',
+        'outgoing_interfaces': '127.0.0.1',
+        'enable_dht': False,
+        'enable_lsd': False,
+        'enable_upnp': False,
+        'enable_natpmp': False,
+        'enable_incoming_utp': False,
+        'enable_outgoing_utp': False,
+        'allow_multiple_connections_per_ip': True,
+        'alert_mask': lt.alert_category.error | lt.alert_category.status,
+    })
+
+
+def wait_for(ses, wanted, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ses.wait_for_alert(100)
+        for alert in ses.pop_alerts():
+            if isinstance(alert, wanted):
+                return alert
+            if isinstance(alert, (lt.hash_failed_alert, lt.torrent_error_alert, lt.file_error_alert)):
+                raise SystemExit(f'libtorrent: {alert.message()}')
+    raise SystemExit(f'no {wanted} within {seconds} s')
+
+
+def main(folder, piece_length, out_dir, timeout):
+    folder = os.path.abspath(folder)
+    files = lt.file_storage()
+    lt.add_files(files, folder)
+    creator = lt.create_torrent(files, piece_length)
+    lt.set_piece_hashes(creator, os.path.dirname(folder))
+    info = lt.torrent_info(lt.bencode(creator.generate()))
+
+    seeder, leecher = session(), session()
+    wait_for(seeder, lt.listen_succeeded_alert, 10)
+    wait_for(leecher, lt.listen_succeeded_alert, 10)
+    seeding = seeder.add_torrent({'ti': info, 'save_path': os.path.dirname(folder)})
+    wait_for(seeder, lt.torrent_checked_alert, timeout)
+    if not seeding.status().is_seeding:
+        raise SystemExit('the seeder did not check out the data')
+    handle = leecher.add_torrent({'ti': lt.torrent_info(info), 'save_path': out_dir})
+    wait_for(leecher, lt.torrent_checked_alert, timeout)
+
+    started = time.perf_counter()
+    handle.connect_peer(('127.0.0.1', seeder.listen_port()))
+    wait_for(leecher, lt.torrent_finished_alert, timeout)
+    seconds = time.perf_counter() - started
+    status = handle.status()
+    print(json.dumps({
+        'seconds': seconds,
+        'bytes': status.total_wanted,
+        'downloaded': status.total_payload_download,
+        'max_rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))

@@ -1,0 +1,253 @@
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import type { DiscoveredModel, LocalModel, ServerEvent, ShareResult, TransferState } from '../../src/api/types.js'
+import { choosePieceLength } from '../../src/share/torrent/piece-length.js'
+import { EventStream } from '../../src/tui/event-stream.js'
+import { findLibtorrent } from '../../test/helpers/libtorrent.js'
+import { writeSafetensors } from '../../test/helpers/model-fixtures.js'
+import { createDaemonHome, SILMARIL_BIN, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from '../lib/loopback.js'
+import type { BenchReport } from './report.js'
+
+/**
+ * `make bench get`: a 1 GiB model from daemon A to daemon B on a loopback testnet (a bootstrap
+ * process and two daemon processes), end to end as a user runs it (`discover --refresh` until the
+ * model shows, then `get <name>`), with the peak RSS of both daemons; next to two libtorrent
+ * sessions moving the same folder over loopback TCP.
+ */
+
+const MiB = 1024 * 1024
+const NAME = 'bench/get-1g'
+const SHARDS = 4
+/** F16 rows of 4096 columns: 4 shards × 256 MiB of tensor data. */
+const SHARD_ROWS = 32_768
+const DISCOVER_TIMEOUT_MS = 60_000
+const GET_TIMEOUT_MS = 300_000
+const LIBTORRENT_TIMEOUT_S = 300
+const RSS_SAMPLE_MS = 100
+const RSS_TARGET_MB = 400
+const LIBTORRENT_SCRIPT = fileURLToPath(new URL('../../../scripts/bench/get-libtorrent.py', import.meta.url))
+
+export async function run (report: BenchReport): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'silmaril-bench-get-'))
+  const homes: DaemonHome[] = []
+  let bootstrap: BootstrapProcess | undefined
+  try {
+    const folder = join(root, 'get-1g')
+    const size = await writeModel(folder)
+    const pieceLength = choosePieceLength(size)
+    const lt = findLibtorrent()
+    // libtorrent first, while no daemon competes for the CPUs.
+    const libtorrent = 'missing' in lt ? undefined : await runLibtorrent(lt.python, folder, pieceLength, join(root, 'libtorrent-out'))
+
+    bootstrap = await startBootstrapProcess(join(root, 'bootstrap'))
+    const a = await createDaemonHome('a', root, [bootstrap.address])
+    const b = await createDaemonHome('b', root, [bootstrap.address])
+    homes.push(a, b)
+    await Promise.all(homes.map(async h => await h.run(['daemon', 'start'])))
+    const shareStarted = performance.now()
+    const shared = JSON.parse(await a.run(['share', folder, '--name', NAME, '--license', 'mit', '--json'])) as ShareResult
+    const shareSeconds = (performance.now() - shareStarted) / 1000
+
+    const [pidA, pidB] = await Promise.all([daemonPid(a), daemonPid(b)])
+    const watch = await watchTransfer(b, shared.infohash)
+    const rss = sampleRss([pidA, pidB])
+    const cpuBefore = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB)])
+    let installed: LocalModel
+    let discoverSeconds: number
+    let endToEndSeconds: number
+    try {
+      const started = performance.now()
+      await discoverUntilFound(b, shared.infohash)
+      discoverSeconds = (performance.now() - started) / 1000
+      installed = JSON.parse(await cli(b, ['get', NAME, '--json'], GET_TIMEOUT_MS)) as LocalModel
+      endToEndSeconds = (performance.now() - started) / 1000
+    } finally {
+      rss.stop()
+      watch.stop()
+    }
+    const cpuAfter = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB)])
+    if (installed.infohash !== shared.infohash || installed.size !== shared.size) throw new Error(`B installed ${installed.infohash} (${installed.size} bytes), A shared ${shared.infohash} (${shared.size} bytes)`)
+    const hwm = await Promise.all([vmHwmMb(pidA), vmHwmMb(pidB)])
+
+    const phases = watch.phases
+    const transferSeconds = phases.installed !== undefined && phases.first !== undefined ? (phases.installed - phases.first) / 1000 : null
+    const downloadSeconds = phases.downloading !== undefined && phases.downloaded !== undefined ? (phases.downloaded - phases.downloading) / 1000 : null
+    const mbs = (seconds: number | null): number | null => seconds === null ? null : Math.round(size / 1e6 / seconds)
+    const targetMbs = libtorrent === undefined ? null : mbs(libtorrent.seconds)
+    const [peakA = null, peakB = null] = rss.peaksMb
+    const row = (caseName: string, seconds: number | null, extra: Record<string, number | string | null> = {}): void => {
+      report.rows.push({ case: caseName, implementation: 'silmaril daemons', seconds: seconds === null ? null : Number(seconds.toFixed(2)), mb_s: mbs(seconds), target_mb_s: targetMbs, ...extra })
+    }
+    const rssColumns = { rss_a_mb: peakA, rss_b_mb: peakB, target_rss_mb: RSS_TARGET_MB }
+    row('discover --refresh → get → installed', endToEndSeconds, rssColumns)
+    row('transfer start → installed', transferSeconds, rssColumns)
+    row('downloading phase only', downloadSeconds)
+    if (libtorrent === undefined) {
+      report.rows.push({ case: 'transfer start → finished', implementation: 'libtorrent (not installed)', seconds: null, mb_s: null, target_mb_s: null })
+      report.notes.push(`libtorrent row skipped: ${'missing' in lt ? lt.missing : ''}`)
+    } else {
+      report.rows.push({ case: 'transfer start → finished', implementation: `libtorrent ${'missing' in lt ? '' : lt.version}`, seconds: Number(libtorrent.seconds.toFixed(2)), mb_s: mbs(libtorrent.seconds), target_mb_s: null, rss_a_mb: null, rss_b_mb: Math.round(libtorrent.max_rss_kb / 1024) })
+      report.notes.push('libtorrent: two sessions in one python process (rss_b_mb is that process, both sessions), TCP only, default settings, connected directly; timed from connect_peer to torrent_finished_alert')
+    }
+
+    const cpuA = cpuAfter[0] - cpuBefore[0]
+    const cpuB = cpuAfter[1] - cpuBefore[1]
+    report.notes.push(`model: ${SHARDS} safetensors shards of random F16 + config.json + tokenizer.json + index, ${size} bytes; piece length ${pieceLength}; A hashed and shared it in ${shareSeconds.toFixed(1)} s (not timed above)`)
+    report.notes.push(`discover --refresh until found: ${discoverSeconds.toFixed(2)} s of the end to end; transfer phases on B (SSE, ms after the transfer appeared): ${watch.describe()}`)
+    report.notes.push(`daemon CPU during discover+get: A ${cpuA.toFixed(1)} s, B ${cpuB.toFixed(1)} s over ${endToEndSeconds.toFixed(1)} s wall`)
+    report.notes.push(`peak RSS sampled every ${RSS_SAMPLE_MS} ms during discover+get: A ${peakA} MB, B ${peakB} MB (target < ${RSS_TARGET_MB}); lifetime VmHWM: A ${hwm[0]} MB (includes hashing at share), B ${hwm[1]} MB`)
+    const model = cpus()[0]?.model.trim() ?? 'unknown CPU'
+    report.notes.push(`${availableParallelism()} CPUs (${model}); load average ${loadavg()[0]!.toFixed(2)} at the end; MB = 10^6 bytes; target: silmaril ≥ libtorrent MB/s, RSS < ${RSS_TARGET_MB} MB`)
+  } finally {
+    await Promise.all(homes.map(async h => await stopDaemon(h)))
+    await bootstrap?.stop()
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+/** Four random safetensors shards (1 GiB of tensor data), their index, config.json and tokenizer.json; returns the bytes. */
+async function writeModel (dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true })
+  let size = 0
+  const weightMap: Record<string, string> = {}
+  for (let i = 1; i <= SHARDS; i++) {
+    const file = `model-0000${i}-of-0000${SHARDS}.safetensors`
+    const tensor = `model.layers.${i - 1}.mlp.weight`
+    weightMap[tensor] = file
+    size += (await writeSafetensors(join(dir, file), [{ name: tensor, dtype: 'F16', shape: [SHARD_ROWS, 4096] }], { format: 'pt' }, { fill: 'random', seed: i })).size
+  }
+  const small: Record<string, string> = {
+    'model.safetensors.index.json': JSON.stringify({ metadata: { total_size: SHARDS * SHARD_ROWS * 4096 * 2 }, weight_map: weightMap }, null, 2),
+    'config.json': `${JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: SHARDS }, null, 2)}\n`,
+    'tokenizer.json': JSON.stringify({ version: '1.0', model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`tok${i}`, i])) } })
+  }
+  for (const [file, text] of Object.entries(small)) {
+    await writeFile(join(dir, file), text)
+    size += Buffer.byteLength(text)
+  }
+  return size
+}
+
+interface LibtorrentResult { seconds: number, bytes: number, downloaded: number, max_rss_kb: number }
+
+async function runLibtorrent (python: string, folder: string, pieceLength: number, out: string): Promise<LibtorrentResult> {
+  await mkdir(out, { recursive: true })
+  try {
+    return JSON.parse(await spawnText(python, [LIBTORRENT_SCRIPT, folder, String(pieceLength), out, String(LIBTORRENT_TIMEOUT_S)], {}, (LIBTORRENT_TIMEOUT_S + 60) * 1000)) as LibtorrentResult
+  } finally {
+    await rm(out, { recursive: true, force: true })
+  }
+}
+
+async function discoverUntilFound (home: DaemonHome, infohash: string): Promise<void> {
+  const deadline = performance.now() + DISCOVER_TIMEOUT_MS
+  for (;;) {
+    const found = JSON.parse(await cli(home, ['discover', '--refresh', '--json'], DISCOVER_TIMEOUT_MS)) as DiscoveredModel[]
+    if (found.some(m => m.infohash === infohash)) return
+    if (performance.now() > deadline) throw new Error(`B did not discover ${NAME} within ${DISCOVER_TIMEOUT_MS} ms`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
+/** Runs the silmaril CLI against a home with its own time limit (loopback's `run` caps at 120 s). */
+async function cli (home: DaemonHome, args: string[], timeoutMs: number): Promise<string> {
+  return await spawnText(process.execPath, [SILMARIL_BIN, ...args], home.env, timeoutMs)
+}
+
+async function spawnText (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolve(stdout)
+      else reject(new Error(`${command} ${args.slice(0, 3).join(' ')} exited ${String(code ?? signal)}${signal === 'SIGKILL' ? ` (over ${timeoutMs} ms)` : ''}: ${stderr}`))
+    })
+  })
+}
+
+interface Phases {
+  /** performance.now() when the transfer first showed on the event stream. */
+  first?: number
+  downloading?: number
+  /** When it left `downloading` for verifying or installing. */
+  downloaded?: number
+  installed?: number
+}
+
+/** Follows one transfer on B's event stream, noting when it changes state. */
+async function watchTransfer (home: DaemonHome, id: string): Promise<{ phases: Phases, describe: () => string, stop: () => void }> {
+  const client = await home.client()
+  const phases: Phases = {}
+  const states: Array<{ state: TransferState, at: number }> = []
+  const stream = new EventStream({ locator: async () => ({ url: client.url, token: client.token }) })
+  const saw = (state: TransferState): void => {
+    const at = performance.now()
+    phases.first ??= at
+    if (states.at(-1)?.state !== state) states.push({ state, at })
+    if (state === 'downloading') phases.downloading ??= at
+    if ((state === 'verifying' || state === 'installing') && phases.downloading !== undefined) phases.downloaded ??= at
+    if (state === 'seeding') phases.installed ??= at
+  }
+  stream.onEvent((event: ServerEvent) => {
+    if (event.type === 'transfer' && event.transfer.id === id) saw(event.transfer.state)
+    else if (event.type === 'transfer-state' && event.id === id) saw(event.state)
+  })
+  stream.start()
+  const describe = (): string => states.map(s => `${s.state} +${Math.round(s.at - (phases.first ?? s.at))}`).join(', ')
+  return { phases, describe, stop: () => { stream.stop() } }
+}
+
+async function daemonPid (home: DaemonHome): Promise<number> {
+  return (JSON.parse(await readFile(join(home.home, 'daemon.json'), 'utf8')) as { pid: number }).pid
+}
+
+async function procStatusKb (pid: number, field: string): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+}
+
+async function vmHwmMb (pid: number): Promise<number> {
+  return Math.round(await procStatusKb(pid, 'VmHWM') / 1024)
+}
+
+/** User + system CPU seconds of a process, all threads. */
+async function cpuSeconds (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (USER_HZ, 100 on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Polls VmRSS of the processes until `stop()`; peaks in MB. */
+function sampleRss (pids: number[]): { peaksMb: number[], stop: () => void } {
+  const peaksKb = pids.map(() => 0)
+  const timer = setInterval(() => {
+    pids.forEach((pid, i) => {
+      procStatusKb(pid, 'VmRSS').then(kb => { if (kb > peaksKb[i]!) peaksKb[i] = kb }, () => {})
+    })
+  }, RSS_SAMPLE_MS)
+  return {
+    get peaksMb () { return peaksKb.map(kb => Math.round(kb / 1024)) },
+    stop: () => { clearInterval(timer) }
+  }
+}
+
+async function stopDaemon (home: DaemonHome): Promise<void> {
+  const pid = await daemonPid(home).catch(() => undefined)
+  await home.run(['daemon', 'stop']).catch(() => '')
+  if (pid === undefined) return
+  try {
+    process.kill(pid, 0)
+    process.kill(pid, 'SIGKILL')
+  } catch {}
+}
