@@ -58,8 +58,21 @@ function clientOptions (init: DhtClientInit): DhtClientOptions {
   return options
 }
 
+/**
+ * Kernel buffer asked for the DHT socket (Linux caps it at net.core.rmem_max / wmem_max). The
+ * default ~200 KiB holds only a few hundred small datagrams, so a burst is dropped even while
+ * the node has CPU to spare.
+ */
+export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
+
 /** WebTorrent binds its DHT to all interfaces; this socket binds where the operator asked. */
 function bindTo (socket: Socket, host: string): Socket {
+  socket.once('listening', () => {
+    try {
+      socket.setRecvBufferSize(SOCKET_BUFFER_BYTES)
+      socket.setSendBufferSize(SOCKET_BUFFER_BYTES)
+    } catch {}
+  })
   const bind = socket.bind.bind(socket) as (...args: unknown[]) => Socket
   socket.bind = ((...args: unknown[]): Socket => {
     const port = typeof args[0] === 'number' ? args[0] : 0

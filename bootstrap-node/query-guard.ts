@@ -56,6 +56,8 @@ interface Peer {
 interface ClientInternals {
   _values: unknown
   _verify: ((sig: Buffer, message: Buffer, k: Buffer) => boolean) | null
+  _secrets: Buffer[]
+  _generateToken: (host: string, secret?: Buffer) => Buffer
   _rpc: {
     on (event: 'query', listener: (query: Query, peer: Peer) => void): unknown
     listeners (event: 'query'): Array<(query: Query, peer: Peer) => void>
@@ -97,6 +99,7 @@ export function guardQueries (client: Client, components: QueryGuardComponents):
     if (!ok) stats.rejected.bad_signature++
     return ok
   }
+  memoizeTokens(internals)
   const rpc = internals._rpc
   const handlers = rpc.listeners('query')
   rpc.removeAllListeners('query')
@@ -128,6 +131,34 @@ export function guardQueries (client: Client, components: QueryGuardComponents):
       store.source = 'self'
     }
   })
+}
+
+const MAX_MEMOIZED_TOKENS = 65536
+
+/**
+ * Every get, get_peers, put and announce_peer hashes the sender's address with a secret that
+ * changes every 5 minutes; under load that SHA-1 is a few percent of the node's time, so each
+ * secret keeps the tokens it has made (bounded, and dropped with the secret).
+ */
+function memoizeTokens (internals: ClientInternals): void {
+  const generate = internals._generateToken.bind(internals)
+  const bySecret = new WeakMap<Buffer, Map<string, Buffer>>()
+  internals._generateToken = (host, secret) => {
+    const key = secret ?? internals._secrets[0]
+    if (key === undefined) return generate(host, secret)
+    let tokens = bySecret.get(key)
+    if (tokens === undefined) {
+      tokens = new Map()
+      bySecret.set(key, tokens)
+    }
+    let token = tokens.get(host)
+    if (token === undefined) {
+      if (tokens.size >= MAX_MEMOIZED_TOKENS) tokens.clear()
+      token = generate(host, key)
+      tokens.set(host, token)
+    }
+    return token
+  }
 }
 
 function admitPut (store: ItemStore, query: Query, address: string): AdmitRefusal | null {

@@ -9,7 +9,8 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   share: async () => (await import('./share.js')).run,
   discover: async () => (await import('./discover.js')).run,
   get: async () => (await import('./get.js')).run,
-  'catalog-merge': async () => (await import('./catalog-merge.js')).run
+  'catalog-merge': async () => (await import('./catalog-merge.js')).run,
+  bootstrap: async () => (await import('./bootstrap.js')).run
 }
 
 async function main (): Promise<void> {

@@ -1,4 +1,4 @@
-import { PUBLIC_BOOTSTRAP_NODES } from '../dht/bootstrap-list.js'
+import { DEFAULT_BOOTSTRAP_NODES } from '../dht/bootstrap-list.js'
 
 /** The node's configuration: the seed README's keys plus bootstrap list, discovery, policy and limits. */
 export interface SilmarilConfig {
@@ -15,7 +15,7 @@ export interface SilmarilConfig {
     max_connections: number
     /** Use the DHT only, never HTTP/UDP trackers. @default true */
     disable_trackers: boolean
-    /** `host:port` of DHT routers to join through; an empty list joins through none. @default the public mainline routers */
+    /** `host:port` of DHT routers to join through; an empty list joins through none. @default the project's bootstrap nodes (none yet), then the public mainline routers */
     bootstrap_nodes: string[]
     /** Ask the router for a port mapping (UPnP / NAT-PMP). @default true */
     nat_traversal: boolean
@@ -35,6 +35,8 @@ export interface SilmarilConfig {
     piece_length: number
     /** Seconds before a download with no progress fails; 0 = never. @default 0 */
     download_timeout: number
+    /** Seconds without a piece from peers before a model's HTTP origin (its manifest's source) is asked too; 0 = never. @default 30 */
+    origin_fallback_s: number
   }
   security: {
     /** @default true */
@@ -86,12 +88,12 @@ export const DEFAULTS: SilmarilConfig = {
     listen_port: 0,
     max_connections: 100,
     disable_trackers: true,
-    bootstrap_nodes: [...PUBLIC_BOOTSTRAP_NODES],
+    bootstrap_nodes: [...DEFAULT_BOOTSTRAP_NODES],
     nat_traversal: true,
     utp: false
   },
   daemon: { bind_address: '127.0.0.1', port: 8737, auto_start: true },
-  torrent: { piece_length: 0, download_timeout: 0 },
+  torrent: { piece_length: 0, download_timeout: 0, origin_fallback_s: 30 },
   security: { verify_manifests: true, sign_manifests: true },
   share: { default_org: '' },
   discovery: { publishers: [], refresh_interval: 600 },
@@ -132,7 +134,8 @@ export const CONFIG_SCHEMA = {
           { type: 'integer', minimum: MIN_PIECE_LENGTH, maximum: MAX_PIECE_LENGTH, powerOfTwo: true }
         ]
       },
-      download_timeout: { type: 'integer', minimum: 0 }
+      download_timeout: { type: 'integer', minimum: 0 },
+      origin_fallback_s: { type: 'integer', minimum: 0 }
     }),
     security: section({ verify_manifests: bool, sign_manifests: bool }),
     share: section({ default_org: { type: 'string', pattern: '^$|^[A-Za-z0-9][A-Za-z0-9._-]*$' } }),

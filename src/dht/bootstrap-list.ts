@@ -9,6 +9,17 @@ export const PUBLIC_BOOTSTRAP_NODES: readonly string[] = Object.freeze([
   'dht.libtorrent.org:25401'
 ])
 
+/**
+ * Bootstrap nodes the Silmaril project runs (`silmaril-bootstrap`, which also keeps the catalog),
+ * as `host:port`. Empty until the project operates some: an entry goes here only once its host
+ * is live, and is then tried before the public routers. Operators of their own nodes list them
+ * in `network.bootstrap_nodes` instead.
+ */
+export const PROJECT_BOOTSTRAP_NODES: readonly string[] = Object.freeze([])
+
+/** The default `network.bootstrap_nodes`: the project's nodes, then the public mainline routers. */
+export const DEFAULT_BOOTSTRAP_NODES: readonly string[] = Object.freeze([...PROJECT_BOOTSTRAP_NODES, ...PUBLIC_BOOTSTRAP_NODES])
+
 export interface HostPort {
   host: string
   port: number

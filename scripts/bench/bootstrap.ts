@@ -1,0 +1,156 @@
+import { createHash, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { signable } from '../../src/dht/bep44.js'
+import { keyPairFromSeed } from '../../src/dht/ed25519.js'
+import { startBootstrapProcess } from '../lib/loopback.js'
+import { createLoadGenerator, template, type StepResult, type Template } from './dht-load.js'
+import type { BenchReport } from './report.js'
+
+/**
+ * `silmaril-bootstrap` under load, over loopback UDP, bounded in time: fill its BEP 44 store with
+ * 100,000 signed items, then send a mix of get_peers, announce_peer, get and put at a rising rate
+ * until it falls behind. Reports what it answers per second on its one JS thread, latency
+ * percentiles, its CPU and its memory.
+ */
+
+const ITEMS = 100_000
+const SALTS_PER_KEY = 1000
+const FILL_WINDOW = 256
+const REPLY_TIMEOUT_MS = 1000
+const RATES = [2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000]
+const STEP_MS = 3000
+/** A step that loses more than this ends the ramp. */
+const GIVE_UP_LOSS_PCT = 5
+const SUSTAINED_LOSS_PCT = 1
+const TARGET_QPS = 20_000
+const TARGET_P99_MS = 10
+const TARGET_RSS_MB = 300
+const POOL = 2000
+/** Out of 10 queries: 4 get_peers, 2 announce_peer, 3 get, 1 put. */
+const MIX = ['get_peers', 'get_peers', 'get_peers', 'get_peers', 'announce_peer', 'announce_peer', 'get', 'get', 'get', 'put'] as const
+
+const ID = randomBytes(20)
+const PKCS8_SEED_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+const CLOCK_TICKS_PER_S = 100
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+
+async function rssMb (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024
+}
+
+/** utime + stime of a process in seconds. */
+async function cpuSeconds (pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
+}
+
+function signedItems (): { puts: Template[], targets: Buffer[] } {
+  // One KeyObject per key: src/dht's sign() parses the seed on every call, too slow for 100,000.
+  const keys = Array.from({ length: ITEMS / SALTS_PER_KEY }, () => {
+    const seed = randomBytes(32)
+    const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_SEED_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+    return { publicKey: keyPairFromSeed(seed).publicKey, privateKey }
+  })
+  const puts: Template[] = []
+  const targets: Buffer[] = []
+  for (let i = 0; i < ITEMS; i++) {
+    const key = keys[Math.floor(i / SALTS_PER_KEY)]!
+    const salt = Buffer.from(`bench-${i}`)
+    const v = { ih: randomBytes(20) }
+    const sig = cryptoSign(null, signable({ salt, seq: 1, v }), key.privateKey)
+    puts.push(template('put', { id: ID, token: Buffer.alloc(20), k: Buffer.from(key.publicKey), salt, seq: 1, v, sig: Buffer.from(sig) }))
+    targets.push(Buffer.concat([Buffer.from(key.publicKey), salt]))
+  }
+  return { puts, targets }
+}
+
+export async function run (report: BenchReport): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'silmaril-bench-bootstrap-'))
+  const node = await startBootstrapProcess(join(root, 'node'), {
+    args: ['--max-items', String(ITEMS), '--max-items-per-key', String(SALTS_PER_KEY), '--max-items-per-address', String(ITEMS)]
+  })
+  const pid = node.child.pid!
+  const [host, port] = [node.address.split(':')[0]!, Number(node.address.split(':')[1])]
+  const load = await createLoadGenerator({ host, port })
+  try {
+    const rssIdle = await rssMb(pid)
+    const signStarted = performance.now()
+    const { puts, targets } = signedItems()
+    const signMs = performance.now() - signStarted
+
+    const token = (await load.ask('get_peers', { id: ID, info_hash: randomBytes(20) }))['token'] as Uint8Array
+    for (const put of puts) Buffer.from(token).copy(put.bytes, put.bytes.indexOf('5:token20:') + 10)
+    const fillStarted = performance.now()
+    const cpuBeforeFill = await cpuSeconds(pid)
+    const stored = await load.closedLoop(puts, FILL_WINDOW, REPLY_TIMEOUT_MS)
+    const fillS = (performance.now() - fillStarted) / 1000
+    const fillCpu = await cpuSeconds(pid) - cpuBeforeFill
+    const rssFilled = await rssMb(pid)
+    report.rows.push({ case: `fill: ${ITEMS} signed puts, ${FILL_WINDOW} in flight`, implementation: 'silmaril-bootstrap', answered_qps: Math.round(stored / fillS), loss_pct: 100 * (ITEMS - stored) / ITEMS, cpu_pct: Math.round(100 * fillCpu / fillS), rss_mb: Math.round(rssFilled) })
+
+    const pool = {
+      get_peers: Array.from({ length: POOL }, () => template('get_peers', { id: ID, info_hash: randomBytes(20) })),
+      announce_peer: Array.from({ length: POOL }, () => template('announce_peer', { id: ID, info_hash: randomBytes(20), port: 6881, token, implied_port: 0 })),
+      get: Array.from({ length: POOL }, (_, i) => template('get', { id: ID, target: createHash('sha1').update(targets[(i * 7919) % ITEMS]!).digest() })),
+      // Re-puts of stored items: each costs a signature check, then a 302 answer (as a republish does).
+      put: puts
+    }
+    const next = (i: number): Template => {
+      const kind = MIX[i % MIX.length]!
+      const list = pool[kind]
+      return list[Math.floor(i / MIX.length) % list.length]!
+    }
+
+    const steps: Array<StepResult & { cpu_pct: number }> = []
+    const capacity: number[] = []
+    for (const rate of RATES) {
+      const cpuBefore = await cpuSeconds(pid)
+      const result = await load.step(rate, STEP_MS, next)
+      const cpu = await cpuSeconds(pid) - cpuBefore
+      const step = { ...result, cpu_pct: Math.round(100 * cpu / (STEP_MS / 1000)) }
+      steps.push(step)
+      report.rows.push({
+        case: `mixed load at ${rate} q/s`,
+        implementation: 'silmaril-bootstrap',
+        answered_qps: step.answered_qps,
+        loss_pct: step.loss_pct,
+        p50_ms: step.p50_ms,
+        p99_ms: step.p99_ms,
+        cpu_pct: step.cpu_pct,
+        cpu_us_per_q: cpu > 0 ? Math.round(1e6 * cpu / step.answered) : null,
+        qps_per_core: cpu > 0 ? Math.round(step.answered / cpu) : null,
+        gen_cpu_pct: Math.round(100 * step.generator_cpu_s / (STEP_MS / 1000)),
+        rss_mb: Math.round(await rssMb(pid))
+      })
+      capacity.push(cpu > 0 ? step.answered / cpu : 0)
+      if (step.loss_pct > GIVE_UP_LOSS_PCT) break
+    }
+    const sustained = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT).at(-1)
+    const withinLatency = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT && s.p99_ms < TARGET_P99_MS).at(-1)
+    const rssEnd = await rssMb(pid)
+    report.rows.push({
+      case: 'sustained (loss ≤ 1%)',
+      implementation: 'silmaril-bootstrap',
+      answered_qps: sustained?.answered_qps ?? 0,
+      p99_ms: sustained?.p99_ms ?? null,
+      target: `≥ ${TARGET_QPS} q/s, p99 < ${TARGET_P99_MS} ms, < ${TARGET_RSS_MB} MB`,
+      rss_mb: Math.round(Math.max(rssFilled, rssEnd))
+    })
+    report.notes.push(
+      `mix per 10 queries: 4 get_peers, 2 announce_peer, 3 get (stored items), 1 put (a re-put of a stored item: signature check, then 302); steps of ${STEP_MS / 1000} s, open loop, one generator socket on 127.0.0.1`,
+      `store: ${stored} of ${ITEMS} items accepted in ${fillS.toFixed(1)} s (signing them here took ${(signMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssFilled.toFixed(0)} MB filled, ${rssEnd.toFixed(0)} MB after the ramp`,
+      `highest step with loss ≤ ${SUSTAINED_LOSS_PCT}% and p99 < ${TARGET_P99_MS} ms: ${withinLatency === undefined ? 'none' : `${withinLatency.answered_qps} q/s (p99 ${withinLatency.p99_ms.toFixed(2)} ms)`}`,
+      `one-core capacity from CPU time (answered queries per CPU second of the node, median of the steps): ${Math.round(median(capacity))} q/s; unlike answered_qps it does not depend on what else the machine runs`,
+      `verdict: ${(withinLatency?.answered_qps ?? 0) >= TARGET_QPS && Math.max(rssFilled, rssEnd) < TARGET_RSS_MB ? 'target met' : 'target NOT met'}; cpu_pct is the node process (100 = one core)`
+    )
+  } finally {
+    await load.close()
+    await node.stop()
+    await rm(root, { recursive: true, force: true })
+  }
+}
