@@ -15,7 +15,7 @@ export type ViewName = typeof VIEWS[number]['name']
 /** Tabs on the left, the node's total rates on the right when there is room. */
 export function Header ({ view, transfers, width }: { view: ViewName, transfers: TransferInfo[], width: number }): JSX.Element {
   const tone = useTone()
-  const short = width < 64
+  const short = width < 56
   const down = transfers.reduce((sum, t) => sum + t.download_bps, 0)
   const up = transfers.reduce((sum, t) => sum + t.upload_bps, 0)
   const summary = `↓ ${formatRate(down)}  ↑ ${formatRate(up)}  ${transfers.length} transfer${transfers.length === 1 ? '' : 's'}`
