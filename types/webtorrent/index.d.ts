@@ -27,11 +27,15 @@ declare module 'webtorrent' {
     offset: number
     downloaded: number
     progress: number
+    /** Every piece of the file is verified and stored (`progress` also counts unverified bytes). */
+    done?: boolean
     select (priority?: number): void
     deselect (): void
   }
 
   export interface Wire extends EventEmitter {
+    /** 'webSeed' for web seeds, else how the peer connected (e.g. 'tcpOutgoing'). */
+    type?: string | null
     remoteAddress: string
     remotePort: number
     peerId: string
@@ -71,6 +75,8 @@ declare module 'webtorrent' {
     pieces: Array<unknown>
     bitfield?: { get (index: number): boolean }
     addPeer (peer: string): boolean
+    /** A web seed by URL, or a WebConn-like connection object with a string `connId`. */
+    addWebSeed (conn: unknown): void
     /** Hashes every piece in the store again and marks the valid ones. */
     rescanFiles (cb?: (err: Error | null) => void): void
     pause (): void
