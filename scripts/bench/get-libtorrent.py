@@ -4,7 +4,7 @@ seeding FOLDER, the other downloading it into OUT_DIR over TCP (no DHT, LSD, UPn
 python3 get-libtorrent.py FOLDER PIECE_LENGTH OUT_DIR TIMEOUT_SECONDS
 
 Prints one JSON object: the seconds from connecting the peers to the last piece verified, the
-payload bytes downloaded, and this process's peak RSS.
+payload bytes downloaded, the CPU seconds both sessions spent meanwhile, and this process's peak RSS.
 """
 import json
 import os
@@ -42,6 +42,11 @@ def wait_for(ses, wanted, seconds):
     raise SystemExit(f'no {wanted} within {seconds} s')
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(folder, piece_length, out_dir, timeout):
     folder = os.path.abspath(folder)
     files = lt.file_storage()
@@ -61,14 +66,17 @@ def main(folder, piece_length, out_dir, timeout):
     wait_for(leecher, lt.torrent_checked_alert, timeout)
 
     started = time.perf_counter()
+    cpu_before = cpu_seconds()
     handle.connect_peer(('127.0.0.1', seeder.listen_port()))
     wait_for(leecher, lt.torrent_finished_alert, timeout)
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     status = handle.status()
     print(json.dumps({
         'seconds': seconds,
         'bytes': status.total_wanted,
         'downloaded': status.total_payload_download,
+        'cpu_seconds': cpu,
         'max_rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }))
 

@@ -90,8 +90,10 @@ export async function run (report: BenchReport): Promise<void> {
       report.rows.push({ case: 'transfer start → finished', implementation: 'libtorrent (not installed)', seconds: null, mb_s: null, target_mb_s: null })
       report.notes.push(`libtorrent row skipped: ${'missing' in lt ? lt.missing : ''}`)
     } else {
-      report.rows.push({ case: 'transfer start → finished', implementation: `libtorrent ${'missing' in lt ? '' : lt.version}`, seconds: Number(libtorrent.seconds.toFixed(2)), mb_s: mbs(libtorrent.seconds), target_mb_s: null, rss_a_mb: null, rss_b_mb: Math.round(libtorrent.max_rss_kb / 1024) })
-      report.notes.push('libtorrent: two sessions in one python process (rss_b_mb is that process, both sessions), TCP only, default settings, connected directly; timed from connect_peer to torrent_finished_alert')
+      report.rows.push({ case: 'transfer start → finished', implementation: `libtorrent ${'missing' in lt ? '' : lt.version}`, seconds: Number(libtorrent.seconds.toFixed(2)), mb_s: mbs(libtorrent.seconds), target_mb_s: null })
+      report.notes.push('libtorrent: two sessions in one python process, TCP only, default settings, connected directly; timed from connect_peer to torrent_finished_alert')
+      report.notes.push(`libtorrent CPU during the transfer: ${libtorrent.cpu_seconds.toFixed(1)} s for both sessions over ${libtorrent.seconds.toFixed(1)} s wall`)
+      report.notes.push(`libtorrent process peak RSS ${Math.round(libtorrent.max_rss_kb / 1024)} MB: both sessions, and libtorrent 2 maps the files, so the page cache of both copies counts`)
     }
 
     const cpuA = cpuAfter[0] - cpuBefore[0]
@@ -132,7 +134,7 @@ async function writeModel (dir: string): Promise<number> {
   return size
 }
 
-interface LibtorrentResult { seconds: number, bytes: number, downloaded: number, max_rss_kb: number }
+interface LibtorrentResult { seconds: number, bytes: number, downloaded: number, cpu_seconds: number, max_rss_kb: number }
 
 async function runLibtorrent (python: string, folder: string, pieceLength: number, out: string): Promise<LibtorrentResult> {
   await mkdir(out, { recursive: true })
