@@ -24,6 +24,7 @@ import { dataLayout, type DataLayout } from './paths.js'
 import { VERSION } from './version.js'
 import { DownloadStore } from './get/download-store.js'
 import { TransferManager } from './get/transfer-manager.js'
+import { originStarter } from './get/origin-starter.js'
 import type { ServerEvent } from './api/types.js'
 
 const log = logger('node')
@@ -150,7 +151,7 @@ export class SilmarilNode extends EventEmitter {
       { config: this.config, identity: this.identity, layout: this.layout }
     )
     const transfers = new TransferManager(
-      { client, downloads: new DownloadStore(this.#db), models: this.#store, seeder: this.#seeder, entries: () => catalog.entries() },
+      { client, downloads: new DownloadStore(this.#db), models: this.#store, seeder: this.#seeder, entries: () => catalog.entries(), origin: originStarter(this.config.torrent.origin_fallback_s) },
       { config: this.config, layout: this.layout }
     )
     transfers.on('event', (event: ServerEvent) => { this.emit('event', event) })

@@ -89,6 +89,7 @@ export async function main (argv: string[]): Promise<void> {
       .option('version', { type: 'string', describe: 'revision (default main)' })
       .option('tags', { type: 'string', array: true, describe: 'tags, comma-separated or repeated' })
       .option('description', { type: 'string', describe: 'one or two sentences about the model' })
+      .option('source-url', { type: 'string', describe: 'where the files can also be fetched over HTTP(S) (a Hugging Face repo or a web folder)' })
       .option('piece-length', { type: 'string', describe: 'torrent piece size, e.g. 4MiB (default: from the total size)' })
       .option('skip-dht', { type: 'boolean', describe: 'seed without announcing on the DHT' })
       .option('sign', { type: 'boolean', default: undefined, describe: 'sign the manifest (--no-sign to skip)' })

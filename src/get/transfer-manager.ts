@@ -22,7 +22,7 @@ import { resolveGet } from './resolve-request.js'
 import { selectPaths } from './selection.js'
 import { downloadInfo, seedInfo, type DownloadView } from './transfer-info.js'
 import { verifyDownload } from './verify.js'
-import type { OriginStarter } from './origin-hook.js'
+import type { OriginStarter } from './origin-starter.js'
 
 const log = logger('get')
 
@@ -51,6 +51,9 @@ interface Active extends DownloadView {
   /** The installed folder this download replaces (an older revision of the same model). */
   replaces?: string
   lastProgress: number
+  /** When data last arrived (or the download started), for `torrent.download_timeout`. */
+  lastData: number
+  watchdog?: NodeJS.Timeout
   stopOrigin?: () => void
 }
 
@@ -76,7 +79,7 @@ export class TransferManager extends EventEmitter {
     for (const record of await this.#c.downloads.list()) {
       if (this.#stopped) return
       if (this.#downloads.has(record.id)) continue
-      const view: Active = { record, swarm: undefined, staging: this.#staging(record.id), verification: { state: 'pending', detail: null }, lastProgress: 0 }
+      const view: Active = { record, swarm: undefined, staging: this.#staging(record.id), verification: { state: 'pending', detail: null }, lastProgress: 0, lastData: 0 }
       this.#downloads.set(record.id, view)
       if (record.state !== 'failed' && !record.paused) record.state = 'queued'
     }
@@ -132,7 +135,7 @@ export class TransferManager extends EventEmitter {
       completed_at: null
     }
     await this.#c.downloads.put(record)
-    const view: Active = { record, swarm: undefined, staging: this.#staging(record.id), verification: { state: 'pending', detail: null }, lastProgress: 0 }
+    const view: Active = { record, swarm: undefined, staging: this.#staging(record.id), verification: { state: 'pending', detail: null }, lastProgress: 0, lastData: 0 }
     this.#downloads.set(record.id, view)
     log('queued %s (%s)', name ?? record.id, record.id)
     this.#emitState(view, null)
@@ -274,7 +277,8 @@ export class TransferManager extends EventEmitter {
     view.swarm = swarm
     swarm.on('metadata', (parsed: ParsedHybridTorrent) => { void this.#onMetadata(view, parsed).catch(err => { this.#fail(view, SilmarilError.from(err)) }) })
     swarm.on('manifest', (bytes: Buffer) => { void this.#onManifest(view, bytes).catch(err => { this.#fail(view, SilmarilError.from(err)) }) })
-    swarm.on('progress', () => { this.#progress(view) })
+    swarm.on('progress', () => { view.lastData = Date.now(); this.#progress(view) })
+    this.#watch(view)
     swarm.on('banned', (address: string, piece: number) => {
       this.#emit({ type: 'error', code: 'verification_failed', message: `piece ${piece} from ${address} failed verification; the peer is banned`, transfer_id: record.id })
     })
@@ -321,8 +325,11 @@ export class TransferManager extends EventEmitter {
     await this.#c.downloads.put(record)
     const origin = this.#c.origin
     if (origin !== undefined && manifest.source !== undefined && swarm.torrent !== undefined) {
-      view.stopOrigin = origin(swarm.torrent, manifest.source, bytes => {
-        record.origin_bytes += bytes
+      view.stopOrigin = origin(swarm.torrent, {
+        source: manifest.source,
+        manifest: bytes,
+        onBytes: count => { record.origin_bytes += count },
+        onError: err => { this.#emit({ type: 'error', code: err.code, message: `origin ${manifest.source?.url ?? ''}: ${err.message}`, transfer_id: record.id }) }
       })
     }
     swarm.select(selected)
@@ -397,7 +404,23 @@ export class TransferManager extends EventEmitter {
     return models + staged
   }
 
+  /** Fails a download that gets no data for `torrent.download_timeout` seconds (0: waits forever). */
+  #watch (view: Active): void {
+    const timeoutMs = this.#init.config.torrent.download_timeout * 1000
+    view.lastData = Date.now()
+    if (timeoutMs <= 0) return
+    view.watchdog = setInterval(() => {
+      if (view.swarm === undefined || view.record.state === 'verifying' || view.record.state === 'installing') return
+      if (Date.now() - view.lastData < timeoutMs) return
+      this.#fail(view, new SilmarilError('network',
+        `no data from peers${view.stopOrigin === undefined ? '' : ' or the origin'} for ${timeoutMs / 1000} s (torrent.download_timeout); ` +
+        `the staged data is kept: "silmaril transfers resume ${view.record.id.slice(0, 12)}" tries again`))
+    }, Math.min(timeoutMs, 1000))
+    view.watchdog.unref()
+  }
+
   async #detach (view: Active): Promise<void> {
+    clearInterval(view.watchdog)
     view.stopOrigin?.()
     view.stopOrigin = undefined
     const swarm = view.swarm
@@ -413,6 +436,11 @@ export class TransferManager extends EventEmitter {
     log('%s failed: %s', view.record.name ?? view.record.id, error.message)
     view.record.error = error.toJSON()
     void this.#detach(view).then(async () => {
+      // Refused before any file was chosen: nothing of it stays on disk.
+      if (error.code === 'policy' || error.code === 'usage') {
+        await rm(view.staging, { recursive: true, force: true })
+        view.record.bitfield = null
+      }
       this.#setState(view, 'failed')
       this.#emit({ type: 'error', code: error.code, message: error.message, transfer_id: view.record.id })
       await this.#c.downloads.put(view.record)

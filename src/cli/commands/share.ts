@@ -17,6 +17,7 @@ export interface ShareArgs {
   version?: string
   tags?: string[]
   description?: string
+  sourceUrl?: string
   pieceLength?: string
   skipDht?: boolean
   sign?: boolean
@@ -65,6 +66,7 @@ function options (args: ShareArgs): Record<string, unknown> {
   if (args.version !== undefined) body['version'] = args.version
   if (args.tags !== undefined) body['tags'] = args.tags.flatMap(t => t.split(',')).map(t => t.trim()).filter(t => t !== '')
   if (args.description !== undefined) body['description'] = args.description
+  if (args.sourceUrl !== undefined) body['source_url'] = args.sourceUrl
   if (args.pieceLength !== undefined) body['piece_length'] = parseSize(args.pieceLength)
   if (args.skipDht === true) body['skip_dht'] = true
   if (args.sign !== undefined) body['sign'] = args.sign

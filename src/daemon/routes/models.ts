@@ -22,6 +22,7 @@ const SHARE_BODY = {
     version: { type: 'string', minLength: 1 },
     tags: { type: 'array', items: { type: 'string' } },
     description: { type: 'string' },
+    source_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
     piece_length: { type: 'integer', minimum: 0 },
     skip_dht: { type: 'boolean' },
     sign: { type: 'boolean' },
@@ -56,6 +57,7 @@ interface ShareBody {
   version?: string
   tags?: string[]
   description?: string
+  source_url?: string
   piece_length?: number
   skip_dht?: boolean
   sign?: boolean
@@ -99,7 +101,7 @@ export function modelRoutes (app: FastifyInstance, ctx: ApiContext): void {
     if (body.url !== undefined) {
       return await ctx.node.share.shareUrl({ url: body.url, ...options, ...defined({ branch: body.branch, depth: body.depth, skipLfs: body.skip_lfs }) })
     }
-    return await ctx.node.share.shareFolder({ path: body.path ?? '', ...options })
+    return await ctx.node.share.shareFolder({ path: body.path ?? '', ...options, ...body.source_url === undefined ? {} : { source: { url: body.source_url } } })
   })
 
   app.post<{ Body: DownloadRequest & { name?: string } }>('/api/v1/models/download', { schema: { body: DOWNLOAD_BODY } }, async (request, reply) => {
