@@ -34,7 +34,6 @@ export async function runTui (options: RunTuiOptions): Promise<number> {
   // Whatever ends the process (a crash, a signal) must not leave the terminal in the alternate screen.
   process.once('exit', restore)
   stdout.write(ENTER_ALT_SCREEN)
-  events.start()
   const instance = render(<App api={createTuiApi(locator)} events={events} color={colorAllowed(options.env ?? process.env)} />, { exitOnCtrlC: true, patchConsole: true })
   const stop = (): void => { instance.unmount() }
   process.once('SIGTERM', stop)

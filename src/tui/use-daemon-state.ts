@@ -8,6 +8,8 @@ export interface EventSource {
   readonly status: StreamStatus
   onEvent (listener: (event: ServerEvent) => void): () => void
   onStatus (listener: (status: StreamStatus) => void): () => void
+  /** Connects; called once the hook listens, so not even the first event is missed. */
+  start? (): void
 }
 
 /** How often the transfers list re-renders at most while events pour in. */
@@ -46,6 +48,8 @@ export function useDaemonState (source: EventSource, intervalMs = FRAME_INTERVAL
       if (event.type === 'hello') { clearTimeout(timer); flush() } else schedule()
     })
     const offStatus = source.onStatus(setStatus)
+    setStatus(source.status)
+    source.start?.()
     return () => { offEvent(); offStatus(); clearTimeout(timer) }
   }, [source, store, intervalMs])
 
