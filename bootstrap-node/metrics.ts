@@ -53,6 +53,7 @@ export function createMetrics (source: MetricsSource): Registry {
   gauge('bep44_items', 'BEP 44 items stored for the network', () => source.store.size)
   gauge('bep44_items_capacity', 'BEP 44 items the store holds at most', () => source.store.capacity)
   counter('bep44_evicted_total', 'BEP 44 items dropped because the store was full (least recently used first)', () => source.store.evicted)
+  counter('bep44_stale_puts_total', 'BEP 44 puts answered 301/302 from the item held, before any signature check (mostly republishing)', () => source.guard.stalePuts)
   labelled('bep44_rejected_total', 'BEP 44 puts refused: bad signature, or a per-key or per-address cap', 'reason',
     () => ({ ...source.guard.rejected }))
 

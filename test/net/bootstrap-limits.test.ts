@@ -104,6 +104,9 @@ test('one key and one address can fill only their share of the store; bad signat
   assert.equal(await put(signedPut(seed(4), writeToken)), 'error 201: too many items from this address')
   assert.equal(node.store.size, 3)
   assert.deepEqual(stats.rejected, { bad_signature: 0, key_cap: 1, address_cap: 1 })
+  assert.equal(await put(signedPut(seed(3), writeToken)), 'error 302: sequence number less than current', 'a republished identical item')
+  assert.equal(await put({ ...signedPut(seed(3), writeToken), cas: 7, seq: 9 }), 'error 301: CAS mismatch, re-read and try again')
+  assert.equal(stats.stalePuts, 2, 'both answered from the held item, without a signature check')
 
   const other = await client(cleanup, '127.0.0.6', port)
   const otherToken = await token(other)
