@@ -32,7 +32,7 @@ export function renderAt (element: ReactElement, columns = 100, rows = 24): Rend
     press: async (...keys) => { for (const k of keys) { r.stdin.write(k); await tick() } },
     resize,
     until: async (what, check) => {
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 1000; i++) {
         const f = r.lastFrame() ?? ''
         if (check(f)) return f
         await tick()

@@ -14,7 +14,7 @@ test('results as you type: name, license, size, format, tags, publisher', async 
   await app.press(...'llama')
   const found = await app.until('two results', f => f.includes('Search: llama') && f.includes('2 results'))
   assert.doesNotMatch(found, /bert-mini/)
-  assert.ok(app.api.calls.includes('discover llama'))
+  await app.until('the search for the whole word', () => app.api.calls.includes('discover llama'))
   await app.press(...'zzz')
   await app.until('nothing found', f => f.includes('nothing matches "llamazzz"'))
   await app.press(KEYS.backspace, KEYS.backspace, KEYS.backspace)
