@@ -19,7 +19,6 @@ import type { BenchReport } from './report.js'
  * sessions moving the same folder over loopback TCP.
  */
 
-const MiB = 1024 * 1024
 const NAME = 'bench/get-1g'
 const SHARDS = 4
 /** F16 rows of 4096 columns: 4 shards × 256 MiB of tensor data. */
