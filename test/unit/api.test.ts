@@ -251,3 +251,14 @@ test('discover passes the query and refresh flag on, and validates them', async 
     assert.equal((await app.inject({ method: 'GET', url: `/api/v1/discover?${bad}`, headers: auth })).statusCode, 400, bad)
   }
 })
+
+test('closing the API ends open event streams instead of waiting for them', async () => {
+  const { app } = api()
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address() as { port: number }
+  const res = await fetch(`http://127.0.0.1:${address.port}/api/v1/events`, { headers: auth })
+  const reader = res.body!.getReader()
+  await reader.read()
+  await app.close()
+  for (;;) if ((await reader.read()).done) break
+})

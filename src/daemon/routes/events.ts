@@ -11,6 +11,9 @@ const KEEPALIVE_MS = 15_000
  * `hello` that carries every transfer, so a client needs no separate first request.
  */
 export function eventRoutes (app: FastifyInstance, ctx: ApiContext): void {
+  // Streams never end on their own; closing the server ends them, or it would wait for them forever.
+  const open = new Set<{ end: () => void }>()
+  app.addHook('preClose', async () => { for (const res of open) res.end() })
   app.get('/api/v1/events', async (request, reply) => {
     const transfers = await ctx.node.transfers.list()
     reply.hijack()
@@ -21,7 +24,9 @@ export function eventRoutes (app: FastifyInstance, ctx: ApiContext): void {
     const listener = (event: ServerEvent): void => { send(event) }
     ctx.node.on('event', listener)
     const keepalive = setInterval(() => { res.write(': keepalive\n\n') }, KEEPALIVE_MS)
+    open.add(res)
     const close = (): void => {
+      open.delete(res)
       clearInterval(keepalive)
       ctx.node.off('event', listener)
     }
