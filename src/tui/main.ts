@@ -22,9 +22,11 @@ if (values.url === undefined) {
   process.exit(2)
 }
 const token = process.env['SILMARIL_TOKEN']
-process.exitCode = await runTui({
+const code = await runTui({
   url: values.url,
   token: token === undefined || token === '' ? undefined : token,
   daemonInfo: values['daemon-info'],
   tokenFile: values['token-file']
 })
+// The user quit: leave now, whatever sockets or timers are still winding down.
+process.exit(code)
