@@ -1,4 +1,4 @@
-import type { TaskInfo } from '../api/types.js'
+import type { TaskInfo, TransferInfo } from '../api/types.js'
 import { formatBytes, formatDuration } from './output.js'
 
 /** One line of progress for a task, e.g. `hashing acme/x  42% 1.2 GiB/2.9 GiB  640 MiB/s  ETA 3s`. */
@@ -9,6 +9,18 @@ export function progressLine (task: TaskInfo): string {
   }
   if (task.rate_bps > 0) parts.push(`${formatBytes(task.rate_bps)}/s`)
   if (task.eta_s !== null) parts.push(`ETA ${formatDuration(task.eta_s)}`)
+  return parts.join('  ')
+}
+
+/** `downloading acme/x  42%  1.2 GiB/2.9 GiB  ↓ 110 MiB/s  3 peers  ETA 12s`: one line of a transfer's progress. */
+export function transferLine (t: TransferInfo): string {
+  const parts = [`${t.state} ${t.name}`]
+  if (t.total_bytes > 0) parts.push(`${Math.floor(t.progress * 100)}%`, `${formatBytes(t.done_bytes)}/${formatBytes(t.total_bytes)}`)
+  if (t.download_bps > 0) parts.push(`↓ ${formatBytes(t.download_bps)}/s`)
+  if (t.upload_bps > 0) parts.push(`↑ ${formatBytes(t.upload_bps)}/s`)
+  parts.push(`${t.peers} peer${t.peers === 1 ? '' : 's'}`)
+  if (t.origin_bytes > 0) parts.push(`${formatBytes(t.origin_bytes)} from origin`)
+  if (t.eta_s !== null) parts.push(`ETA ${formatDuration(t.eta_s)}`)
   return parts.join('  ')
 }
 

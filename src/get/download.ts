@@ -3,32 +3,20 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type WebTorrent from 'webtorrent'
 import type { Torrent } from 'webtorrent'
-import type { TransferFile, TransferPeer } from '../api/types.js'
+import type { TransferFile } from '../api/types.js'
 import { SilmarilError } from '../errors.js'
 import { logger } from '../log.js'
 import { MANIFEST_FILE } from '../share/manifest.js'
 import { PadAwareStore } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
-import { PeerGuard, peerClient, type GuardedWire } from './peer-guard.js'
+import { PeerGuard } from './peer-guard.js'
 
 const log = logger('get:download')
 
 /** How often a download asks the DHT for more peers while it has few. */
 const LOOKUP_INTERVAL_MS = 3000
 const ENOUGH_PEERS = 8
-
-export interface SwarmEvents {
-  /** The info dictionary arrived (or was known): the files are known. */
-  metadata: (torrent: ParsedHybridTorrent) => void
-  /** The manifest's pieces are on disk (fetched first, before any other file). */
-  manifest: (bytes: Buffer) => void
-  /** Every selected piece is verified on disk. */
-  complete: () => void
-  progress: () => void
-  banned: (address: string, piece: number) => void
-  failed: (err: SilmarilError) => void
-}
 
 export interface SwarmDownloadInit {
   client: WebTorrent
@@ -43,7 +31,9 @@ export interface SwarmDownloadInit {
 /**
  * One model torrent being fetched into its staging folder through webtorrent: the metadata, then
  * the manifest alone, then the files the caller selects; reports when every selected piece is in.
- * Knows nothing of catalogs, policy or installing: the transfer manager drives it through events.
+ * Knows nothing of catalogs, policy or installing: the transfer manager drives it through events:
+ * `metadata` (ParsedHybridTorrent), `manifest` (its bytes, on disk before any other file),
+ * `progress`, `complete` (every selected piece verified), `banned` (address, piece), `failed` (SilmarilError).
  */
 export class SwarmDownload extends EventEmitter {
   readonly #init: SwarmDownloadInit
@@ -139,20 +129,6 @@ export class SwarmDownload extends EventEmitter {
     return (this.#parsed?.files ?? []).flatMap((file, index) => file.pad
       ? []
       : [{ path: file.path, size: file.size, done_bytes: Math.min(file.size, torrent?.files[index]?.downloaded ?? 0), selected: this.#wanted(file.path) }])
-  }
-
-  peers (): TransferPeer[] {
-    return (this.#torrent?.wires ?? []).map(wire => {
-      const w = wire as GuardedWire & { url?: string }
-      const origin = w.type === 'webSeed'
-      return {
-        address: origin ? String(w.url ?? 'origin') : `${wire.remoteAddress}:${wire.remotePort}`,
-        client: origin ? 'HTTP origin' : peerClient(w),
-        download_bps: Math.round(wire.downloadSpeed()),
-        upload_bps: Math.round(wire.uploadSpeed()),
-        source: origin ? 'origin' : 'swarm'
-      }
-    })
   }
 
   #wanted (path: string): boolean {

@@ -1,4 +1,5 @@
 import type { Torrent, Wire } from 'webtorrent'
+import type { TransferPeer } from '../api/types.js'
 
 export interface GuardedWire extends Wire {
   peerExtendedHandshake?: { v?: unknown }
@@ -56,6 +57,21 @@ export class PeerGuard {
   #isBanned (wire: GuardedWire): boolean {
     return this.#bannedIds.has(wire.peerId) || this.#bannedAddresses.has(`${wire.remoteAddress}:${wire.remotePort}`)
   }
+}
+
+/** The connected peers of a torrent as the API shows them; web seeds are the HTTP origin. */
+export function peerRows (torrent: Torrent | undefined): TransferPeer[] {
+  return (torrent?.wires ?? []).map(wire => {
+    const w = wire as GuardedWire & { url?: string }
+    const origin = w.type === 'webSeed'
+    return {
+      address: origin ? String(w.url ?? 'origin') : `${wire.remoteAddress}:${wire.remotePort}`,
+      client: origin ? 'HTTP origin' : peerClient(w),
+      download_bps: Math.round(wire.downloadSpeed()),
+      upload_bps: Math.round(wire.uploadSpeed()),
+      source: origin ? 'origin' : 'swarm'
+    }
+  })
 }
 
 /** A readable client name from the extended handshake's `v`, else the Azureus-style peer id. */

@@ -3,6 +3,7 @@ import { candidates } from '../catalog/resolve.js'
 import type { LiveEntry } from '../catalog/entry-types.js'
 import type { SilmarilConfig } from '../config/schema.js'
 import { SilmarilError } from '../errors.js'
+import { magnetUri } from '../share/torrent/index.js'
 import { parseGetRef } from './ref.js'
 
 /** What a get resolves to before any peer is asked: the torrent, and the entry when the catalog knows it. */
@@ -33,7 +34,7 @@ export function resolveGet (request: DownloadRequest, entries: Iterable<LiveEntr
       if (found.length > 0) throw new SilmarilError('policy', `${what} is only published by publishers that policy.blocked_publishers blocks`)
       throw SilmarilError.notFound(`no model ${what} in the catalog; search with "silmaril discover ${ref.name.split('/')[1] ?? ref.name}" (add --refresh to ask the network now), or get it by magnet link`)
     }
-    return { infohash: entry.infohash, infohashV2: entry.infohash_v2, magnet: magnetOf(entry.infohash, entry.infohash_v2, entry.name), entry, name: entry.name }
+    return { infohash: entry.infohash, infohashV2: entry.infohash_v2, magnet: magnetUri({ infoHashV1: entry.infohash, infoHashV2: entry.infohash_v2, name: entry.name }), entry, name: entry.name }
   }
   const entry = all.find(e => (ref.infoHashV1 !== undefined && e.infohash === ref.infoHashV1) || (ref.infoHashV2 !== undefined && e.infohash_v2 === ref.infoHashV2))
   const infohash = ref.infoHashV1 ?? entry?.infohash
@@ -41,9 +42,6 @@ export function resolveGet (request: DownloadRequest, entries: Iterable<LiveEntr
     throw SilmarilError.usage('this magnet or infohash has only a v2 (btmh) infohash and the catalog does not know its v1 twin, which the swarm needs; use a magnet with urn:btih: as well')
   }
   const infohashV2 = ref.infoHashV2 ?? entry?.infohash_v2 ?? null
-  return { infohash, infohashV2, magnet: magnetOf(infohash, infohashV2, ref.name ?? entry?.name), entry, name: entry?.name ?? null }
+  return { infohash, infohashV2, magnet: magnetUri({ infoHashV1: infohash, infoHashV2: infohashV2, name: ref.name ?? entry?.name }), entry, name: entry?.name ?? null }
 }
 
-function magnetOf (v1: string, v2: string | null, name: string | undefined): string {
-  return `magnet:?xt=urn:btih:${v1}${v2 === null ? '' : `&xt=urn:btmh:1220${v2}`}${name === undefined ? '' : `&dn=${encodeURIComponent(name)}`}`
-}

@@ -3,6 +3,7 @@ import type { TransferInfo, TransferState } from '../api/types.js'
 import type { ModelRecord } from '../models/model-store.js'
 import type { DownloadRecord } from './download-store.js'
 import type { SwarmDownload } from './download.js'
+import { peerRows } from './peer-guard.js'
 
 export interface DownloadView {
   record: DownloadRecord
@@ -47,7 +48,7 @@ export function downloadInfo ({ record, swarm, staging, verification }: Download
     error: record.error
   }
   if (!details) return info
-  return { ...info, files: swarm?.files() ?? [], peer_list: active ? swarm?.peers() ?? [] : [], verification }
+  return { ...info, files: swarm?.files() ?? [], peer_list: active ? peerRows(torrent) : [], verification }
 }
 
 /** A registered model's seeding torrent as a transfer. */
@@ -86,13 +87,7 @@ export function seedInfo (record: ModelRecord, torrent: Torrent | undefined, det
   return {
     ...info,
     files: record.files.map(f => ({ path: f.path, size: f.size, done_bytes: f.size, selected: true })),
-    peer_list: (torrent?.wires ?? []).map(w => ({
-      address: `${w.remoteAddress}:${w.remotePort}`,
-      client: 'peer',
-      download_bps: Math.round(w.downloadSpeed()),
-      upload_bps: Math.round(w.uploadSpeed()),
-      source: 'swarm' as const
-    })),
+    peer_list: peerRows(torrent),
     verification: { state: 'passed', detail: null }
   }
 }

@@ -1,5 +1,5 @@
 import { Text } from 'ink'
-import type { StreamStatus } from './event-stream.js'
+import type { StreamStatus } from '../cli/event-stream.js'
 import { useTone } from './theme.js'
 
 /** One line about the daemon connection, shown only when something is wrong or still pending. */

@@ -1,6 +1,6 @@
 import type { DiscoveredModel, DownloadRequest, LocalModel, NodeSnapshot, ShareResult, TransferInfo, UnshareResult } from '../api/types.js'
 import { DaemonClient } from '../cli/client.js'
-import type { DaemonLocator } from './locator.js'
+import type { DaemonLocator } from '../cli/locator.js'
 
 /** The daemon's REST API as the TUI uses it; components get it injected, tests a fake. */
 export interface TuiApi {

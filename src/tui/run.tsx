@@ -1,8 +1,8 @@
 import { render } from 'ink'
 import { createTuiApi } from './api.js'
 import { App } from './App.js'
-import { EventStream } from './event-stream.js'
-import { createLocator, type LocatorInit } from './locator.js'
+import { EventStream } from '../cli/event-stream.js'
+import { createLocator, type LocatorInit } from '../cli/locator.js'
 import { NOT_A_TERMINAL } from './messages.js'
 import { colorAllowed } from './theme.js'
 

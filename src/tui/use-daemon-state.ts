@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { ServerEvent, TransferInfo } from '../api/types.js'
-import type { StreamStatus } from './event-stream.js'
+import type { StreamStatus } from '../cli/event-stream.js'
 import { EMPTY_STATE, TransferStore, type DaemonState } from './transfer-store.js'
 
 /** What the hook needs of an EventStream; tests hand in a fake. */

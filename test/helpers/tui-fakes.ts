@@ -1,7 +1,7 @@
 import type { DownloadRequest, ServerEvent, TransferInfo } from '../../src/api/types.js'
 import { SilmarilError } from '../../src/errors.js'
 import type { TuiApi } from '../../src/tui/api.js'
-import type { StreamStatus } from '../../src/tui/event-stream.js'
+import type { StreamStatus } from '../../src/cli/event-stream.js'
 import type { EventSource } from '../../src/tui/use-daemon-state.js'
 import { details, DISCOVERED, MODELS, SNAPSHOT } from './tui-fixtures.js'
 

@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import WebTorrent from 'webtorrent'
 import type { LocalModel, ServerEvent, ShareResult, TransferInfo } from '../../src/api/types.js'
 import type { DaemonClient } from '../../src/cli/client.js'
+import { EventStream } from '../../src/cli/event-stream.js'
 import { PadAwareStore } from '../../src/share/pad-store.js'
 import { createDaemonNet, eventually } from '../helpers/daemon-net.js'
 import { writeModelFolder } from '../helpers/model-folder.js'
@@ -100,24 +101,11 @@ test('kill -9 mid-download: after a restart the transfer resumes from its verifi
 async function collectEvents (daemon: { client: () => Promise<DaemonClient> }): Promise<{ events: ServerEvent[], stop: () => void }> {
   const client = await daemon.client()
   const events: ServerEvent[] = []
-  const controller = new AbortController()
-  const res = await fetch(`${client.url}/api/v1/events`, { headers: { authorization: `Bearer ${client.token ?? ''}` }, signal: controller.signal })
-  const reader = res.body!.getReader()
-  let buffer = ''
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
-      if (done === true) return
-      buffer += new TextDecoder().decode(value)
-      let end
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1]
-        buffer = buffer.slice(end + 2)
-        if (data !== undefined) events.push(JSON.parse(data) as ServerEvent)
-      }
-    }
-  })()
-  return { events, stop: () => { controller.abort() } }
+  const stream = new EventStream({ locator: async () => ({ url: client.url, token: client.token }) })
+  stream.onEvent(event => { events.push(event) })
+  stream.start()
+  await eventually('the event stream open', WAIT_MS, () => events.length > 0 ? true : undefined)
+  return { events, stop: () => { stream.stop() } }
 }
 
 test('a peer sending corrupt pieces is banned and the model still installs from an honest one; licenses outside policy need --accept-license', async t => {

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import type { ServerEvent } from '../../src/api/types.js'
-import { EventStream, type StreamStatus } from '../../src/tui/event-stream.js'
-import { SseParser } from '../../src/tui/sse-parser.js'
+import { EventStream, type StreamStatus } from '../../src/cli/event-stream.js'
+import { SseParser } from '../../src/cli/sse-parser.js'
 
 test('the SSE parser: split chunks, CRLF, multi-line data, comments, default event name', () => {
   const parser = new SseParser()

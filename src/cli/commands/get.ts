@@ -1,12 +1,11 @@
 import { resolve } from 'node:path'
 import type { DownloadRequest, LocalModel, ServerEvent, TransferInfo } from '../../api/types.js'
 import { isErrorCode, SilmarilError } from '../../errors.js'
-import { EventStream } from '../../tui/event-stream.js'
+import { EventStream } from '../event-stream.js'
 import type { DaemonClient } from '../client.js'
 import type { CliContext } from '../context.js'
 import { formatBytes } from '../output.js'
-import { StatusLine } from '../progress.js'
-import { transferLine } from '../transfer-line.js'
+import { StatusLine, transferLine } from '../progress.js'
 
 export interface GetArgs {
   ref: string

@@ -22,7 +22,7 @@ export async function transfers (ctx: CliContext, args: TransfersArgs): Promise<
     printList(ctx, list)
     return
   }
-  const ids = await targets(ctx, args, action, async () => (await client.get<{ transfers: TransferInfo[] }>('/api/v1/transfers')).transfers)
+  const ids = await targets(args, action, async () => (await client.get<{ transfers: TransferInfo[] }>('/api/v1/transfers')).transfers)
   for (const id of ids) {
     const path = `/api/v1/transfers/${encodeURIComponent(id)}`
     if (action === 'show') printDetails(ctx, await client.get<TransferInfo>(path))
@@ -38,14 +38,13 @@ export async function transfers (ctx: CliContext, args: TransfersArgs): Promise<
   }
 }
 
-async function targets (ctx: CliContext, args: TransfersArgs, action: Action, list: () => Promise<TransferInfo[]>): Promise<string[]> {
+async function targets (args: TransfersArgs, action: Action, list: () => Promise<TransferInfo[]>): Promise<string[]> {
   if (args.all === true) {
     if (action !== 'pause' && action !== 'resume') throw SilmarilError.usage('--all works with pause and resume')
     const all = await list()
     return all.filter(t => action === 'pause' ? !t.paused && t.state !== 'failed' : t.paused).map(t => t.id)
   }
   if (args.id === undefined) throw SilmarilError.usage(`say which transfer to ${action}: an id from "silmaril transfers" (a prefix is enough)${action === 'pause' || action === 'resume' ? ', or --all' : ''}`)
-  void ctx
   return [args.id]
 }
 

@@ -12,11 +12,12 @@ export interface MagnetFields {
   name?: string
 }
 
-/** A hybrid magnet: `xt=urn:btih:<v1>&xt=urn:btmh:1220<v2>&dn=<name>`. */
-export function magnetUri ({ infoHashV1, infoHashV2, name }: { infoHashV1: string, infoHashV2: string, name: string }): string {
+/** A hybrid magnet: `xt=urn:btih:<v1>&xt=urn:btmh:1220<v2>&dn=<name>`; the v2 hash and the name when known. */
+export function magnetUri ({ infoHashV1, infoHashV2, name }: { infoHashV1: string, infoHashV2?: string | null, name?: string | null }): string {
   const v1 = checkHex(infoHashV1, 20, 'v1 infohash')
-  const v2 = checkHex(infoHashV2, 32, 'v2 infohash')
-  return `magnet:?xt=urn:btih:${v1}&xt=urn:btmh:${SHA256_MULTIHASH_PREFIX}${v2}&dn=${encodeURIComponent(name)}`
+  const v2 = infoHashV2 === undefined || infoHashV2 === null ? '' : `&xt=urn:btmh:${SHA256_MULTIHASH_PREFIX}${checkHex(infoHashV2, 32, 'v2 infohash')}`
+  const dn = name === undefined || name === null ? '' : `&dn=${encodeURIComponent(name)}`
+  return `magnet:?xt=urn:btih:${v1}${v2}${dn}`
 }
 
 /** Reads the infohashes (btih in hex or base32, btmh as a SHA-256 multihash) and name of a magnet. */
