@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -8,6 +8,7 @@ import { keyPairFromSeed } from '../../src/dht/ed25519.js'
 import { startBootstrapProcess } from '../lib/loopback.js'
 import { createLoadGenerator, template, type StepResult, type Template } from './dht-load.js'
 import type { BenchReport } from './report.js'
+import { cpuSeconds, rssMb } from '../lib/proc-stats.js'
 
 /**
  * `silmaril-bootstrap` under load, over loopback UDP, bounded in time: fill its BEP 44 store with
@@ -34,20 +35,8 @@ const MIX = ['get_peers', 'get_peers', 'get_peers', 'get_peers', 'announce_peer'
 
 const ID = randomBytes(20)
 const PKCS8_SEED_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-const CLOCK_TICKS_PER_S = 100
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
-
-async function rssMb (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024
-}
-
-/** utime + stime of a process in seconds. */
-async function cpuSeconds (pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
-}
 
 function signedItems (): { puts: Template[], targets: Buffer[] } {
   // One KeyObject per key: src/dht's sign() parses the seed on every call, too slow for 100,000.

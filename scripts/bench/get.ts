@@ -11,6 +11,7 @@ import { findLibtorrent } from '../../test/helpers/libtorrent.js'
 import { writeSafetensors } from '../../test/helpers/model-fixtures.js'
 import { createDaemonHome, SILMARIL_BIN, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from '../lib/loopback.js'
 import type { BenchReport } from './report.js'
+import { cpuSeconds, procStatusKb } from '../lib/proc-stats.js'
 
 /**
  * `make bench get`: a 1 GiB model from daemon A to daemon B on a loopback testnet (a bootstrap
@@ -212,21 +213,8 @@ async function daemonPid (home: DaemonHome): Promise<number> {
   return (JSON.parse(await readFile(join(home.home, 'daemon.json'), 'utf8')) as { pid: number }).pid
 }
 
-async function procStatusKb (pid: number, field: string): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
-}
-
 async function vmHwmMb (pid: number): Promise<number> {
   return Math.round(await procStatusKb(pid, 'VmHWM') / 1024)
-}
-
-/** User + system CPU seconds of a process, all threads. */
-async function cpuSeconds (pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (USER_HZ, 100 on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** Polls VmRSS of the processes until `stop()`; peaks in MB. */
