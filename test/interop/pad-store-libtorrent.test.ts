@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import WebTorrent, { type Torrent } from 'webtorrent'
 import { PadAwareStore } from '../../src/share/pad-store.js'
 import { createHybridTorrent, libtorrentFetch, libtorrentMissing, startLibtorrentSeed } from '../helpers/libtorrent-seed.js'
 import { teardown, type Teardown } from '../helpers/teardown.js'
 import { failOnUnexpectedEvents } from '../helpers/unexpected-events.js'
-import { until, withTimeout } from '../helpers/wait.js'
+import { until } from '../helpers/wait.js'
+import { listFiles, offlineClient, torrentReady } from '../helpers/webtorrent.js'
 
 const TEST_TIMEOUT_MS = 120_000
 const WAIT_MS = 60_000
@@ -18,7 +17,6 @@ const PIECE_LENGTH = 32 * 1024
 const NAME = 'model'
 /** None ends on a piece boundary, so libtorrent pads after every file. */
 const FILES: Array<[string, number]> = [['a.bin', 100_000], ['c.txt', 5], ['sub/b.bin', 300_001], ['z.json', 1_234]]
-const CLIENT_OPTIONS = { dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false } as const
 const missing = libtorrentMissing()
 
 interface Fixture {
@@ -46,24 +44,12 @@ async function fixture (t: TestContext): Promise<Fixture> {
   return { stack, source, target: join(work, 'target'), torrentPath, torrentFile: await readFile(torrentPath), infoHash: created.v1 }
 }
 
-function client (stack: Teardown): WebTorrent {
-  const wt = new WebTorrent(CLIENT_OPTIONS)
-  stack.push(async () => { await new Promise<void>(resolve => { wt.destroy(() => { resolve() }) }) })
-  return wt
-}
 
-async function ready (torrent: Torrent): Promise<void> {
-  if (!torrent.ready) await withTimeout(once(torrent, 'ready'), WAIT_MS, 'the torrent to be ready')
-}
 
 function payload (): number {
   return FILES.reduce((sum, [, length]) => sum + length, 0)
 }
 
-async function listFiles (dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter(entry => !entry.isDirectory()).map(entry => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort()
-}
 
 async function assertSameModel (source: string, target: string): Promise<void> {
   const expected = FILES.map(([path]) => join(NAME, path)).sort()
@@ -79,10 +65,10 @@ test('libtorrent seeds a hybrid torrent; webtorrent downloads it through PadAwar
   const seed = await startLibtorrentSeed(torrentPath, source)
   stack.push(seed.stop)
 
-  const wt = client(stack)
+  const wt = offlineClient(stack)
   const torrent = wt.add(torrentFile, { path: target, store: PadAwareStore })
   failOnUnexpectedEvents(t, { client: wt, torrent })
-  await ready(torrent)
+  await torrentReady(torrent, WAIT_MS)
   assert.equal(torrent.infoHash, infoHash, 'webtorrent and libtorrent agree on the v1 infohash')
   assert.equal(torrent.progress, 0, 'the download starts empty')
   torrent.addPeer(`127.0.0.1:${seed.port}`)
@@ -95,10 +81,10 @@ test('webtorrent seeds a hybrid torrent from a folder without pads; libtorrent d
   if (missing !== undefined) return t.skip(`python3-libtorrent not installed: ${missing}`)
   const { stack, source, target, torrentPath, torrentFile } = await fixture(t)
 
-  const wt = client(stack)
+  const wt = offlineClient(stack)
   const torrent = wt.add(torrentFile, { path: source, store: PadAwareStore })
   failOnUnexpectedEvents(t, { client: wt, torrent })
-  await ready(torrent)
+  await torrentReady(torrent, WAIT_MS)
   await until([torrent], 'done', () => torrent.done, WAIT_MS, 'webtorrent to verify the folder it seeds')
   const downloaded = await libtorrentFetch(torrentPath, target, `127.0.0.1:${wt.torrentPort}`, WAIT_MS)
   assert.ok(downloaded >= payload(), `libtorrent downloaded ${downloaded} bytes`)

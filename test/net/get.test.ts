@@ -10,6 +10,7 @@ import { EventStream } from '../../src/cli/event-stream.js'
 import { PadAwareStore } from '../../src/share/pad-store.js'
 import { createDaemonNet, eventually } from '../helpers/daemon-net.js'
 import { writeModelFolder } from '../helpers/model-folder.js'
+import { OFFLINE_CLIENT_OPTIONS } from '../helpers/webtorrent.js'
 
 const WAIT_MS = 60_000
 
@@ -129,7 +130,7 @@ test('a peer sending corrupt pieces is banned and the model still installs from 
   const weights = await readFile(join(liarFolder, 'model.safetensors'))
   for (let i = 4096; i < weights.length; i += 65_536) weights[i] = weights[i]! ^ 0xff
   await writeFile(join(liarFolder, 'model.safetensors'), weights)
-  const liar = new WebTorrent({ dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false })
+  const liar = new WebTorrent(OFFLINE_CLIENT_OPTIONS)
   t.after(async () => { await new Promise<void>(resolve => { liar.destroy(() => { resolve() }) }) })
   const liarTorrent = liar.add(torrentFile, { path: liarFolder, store: PadAwareStore, storeOpts: { folder: liarFolder }, skipVerify: true, announce: [] })
   await once(liarTorrent, 'ready')

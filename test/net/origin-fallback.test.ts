@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
-import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { access, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import WebTorrent, { type Torrent } from 'webtorrent'
+import type { Torrent } from 'webtorrent'
 import { SilmarilError } from '../../src/errors.js'
 import { OriginFallback, type OriginFallbackOptions } from '../../src/get/origin-fallback.js'
 import { originFileUrl } from '../../src/get/origin-url.js'
@@ -16,6 +16,7 @@ import { startRangeServer, type RangeServerOptions } from '../helpers/range-serv
 import { teardown, type Teardown } from '../helpers/teardown.js'
 import { failOnUnexpectedEvents } from '../helpers/unexpected-events.js'
 import { until, withTimeout } from '../helpers/wait.js'
+import { listFiles, offlineClient, torrentReady } from '../helpers/webtorrent.js'
 
 const TEST_TIMEOUT_MS = 120_000
 const WAIT_MS = 60_000
@@ -23,7 +24,6 @@ const PIECE_LENGTH = 16 * 1024
 const STALL_MS = 200
 const NAME = 'tiny-llama'
 const MANIFEST = '.silmaril.json'
-const CLIENT_OPTIONS = { dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false } as const
 
 interface Model {
   source: string
@@ -52,20 +52,8 @@ async function makeModel (dir: string, { hiddenSize = 256, manifest = false } = 
   return { source: dir, torrent: createHybridTorrent({ name: NAME, pieceLength: PIECE_LENGTH, files: hashes }).torrent, files }
 }
 
-async function listFiles (dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries.filter(entry => !entry.isDirectory()).map(entry => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort()
-}
 
-function client (stack: Teardown): WebTorrent {
-  const wt = new WebTorrent(CLIENT_OPTIONS)
-  stack.push(async () => { await new Promise<void>(resolve => { wt.destroy(() => { resolve() }) }) })
-  return wt
-}
 
-async function ready (torrent: Torrent): Promise<void> {
-  if (!torrent.ready) await withTimeout(once(torrent, 'ready'), WAIT_MS, 'the torrent to be ready')
-}
 
 interface Download {
   torrent: Torrent
@@ -80,7 +68,7 @@ interface Download {
 
 async function download (stack: Teardown, work: string, model: Model, server: { url: string }, options: Partial<OriginFallbackOptions> = {}): Promise<Download> {
   const target = join(work, 'target')
-  const torrent = client(stack).add(model.torrent, { path: target, store: PadAwareStore, storeOpts: { folder: target } })
+  const torrent = offlineClient(stack).add(model.torrent, { path: target, store: PadAwareStore, storeOpts: { folder: target } })
   const errors: SilmarilError[] = []
   const events = new EventEmitter()
   let originBytes = 0
@@ -96,7 +84,7 @@ async function download (stack: Teardown, work: string, model: Model, server: { 
   })
   stack.push(() => { fallback.stop() })
   fallback.start()
-  await ready(torrent)
+  await torrentReady(torrent, WAIT_MS)
   return { torrent, fallback, target, errors, events, activated: withTimeout(activated, WAIT_MS, 'the origin to join'), originBytes: () => originBytes }
 }
 
@@ -256,9 +244,9 @@ test('a seeder with part of the model and an origin lacking another part complet
   }
   const server = await serve(t, stack, { root: model.source, missing: ['config.json'] })
 
-  const seederClient = client(stack)
+  const seederClient = offlineClient(stack)
   const seeding = seederClient.add(model.torrent, { path: partial, store: PadAwareStore, storeOpts: { folder: partial }, skipVerify: false, deselect: true })
-  await ready(seeding)
+  await torrentReady(seeding, WAIT_MS)
   assert.equal(seeding.done, false, 'the seeder lacks the weights')
 
   const { torrent, target, errors, activated, originBytes } = await download(stack, work, model, server)

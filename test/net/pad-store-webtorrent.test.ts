@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import bencode from 'bencode'
-import WebTorrent, { type ChunkStore, type ChunkStoreOptions, type Torrent } from 'webtorrent'
+import WebTorrent, { type ChunkStore, type ChunkStoreOptions } from 'webtorrent'
 import { PadAwareStore } from '../../src/share/pad-store.js'
 import { teardown } from '../helpers/teardown.js'
 import { failOnUnexpectedEvents } from '../helpers/unexpected-events.js'
-import { until, withTimeout } from '../helpers/wait.js'
+import { until } from '../helpers/wait.js'
+import { listFiles, OFFLINE_CLIENT_OPTIONS, torrentReady } from '../helpers/webtorrent.js'
 
 const TEST_TIMEOUT_MS = 90_000
 const WAIT_MS = 60_000
@@ -18,7 +18,6 @@ const PIECE_LENGTH = 16 * 1024
 const NAME = 'model'
 /** Sizes that end off piece boundaries, a file shorter than its pad, and a short last piece. */
 const FILES: Array<[string, number]> = [['a.bin', 40_000], ['c.txt', 5], ['sub/b.bin', 70_001], ['z.json', 1_234]]
-const CLIENT_OPTIONS = { dht: false, tracker: false, lsd: false, natUpnp: false, natPmp: false, utp: false } as const
 /** Fails to compile if the store stops fitting what webtorrent hands a `store`. */
 const STORE: new (chunkLength: number, opts: ChunkStoreOptions) => ChunkStore = PadAwareStore
 
@@ -47,14 +46,7 @@ async function makeModel (parent: string): Promise<Uint8Array> {
   return bencode.encode({ info: { files, name: NAME, 'piece length': PIECE_LENGTH, pieces: Buffer.concat(pieces) } })
 }
 
-async function listFiles (dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter(entry => !entry.isDirectory()).map(entry => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort()
-}
 
-async function ready (torrent: Torrent): Promise<void> {
-  if (!torrent.ready) await withTimeout(once(torrent, 'ready'), WAIT_MS, 'the torrent to be ready')
-}
 
 test('webtorrent seeds a padded torrent from a folder without pads to another webtorrent', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const stack = teardown(t)
@@ -64,18 +56,18 @@ test('webtorrent seeds a padded torrent from a folder without pads to another we
   const target = join(work, 'target')
   const torrentFile = await makeModel(source)
 
-  const seeder = new WebTorrent(CLIENT_OPTIONS)
-  const leecher = new WebTorrent(CLIENT_OPTIONS)
+  const seeder = new WebTorrent(OFFLINE_CLIENT_OPTIONS)
+  const leecher = new WebTorrent(OFFLINE_CLIENT_OPTIONS)
   for (const client of [seeder, leecher]) stack.push(async () => { await new Promise<void>(resolve => { client.destroy(() => { resolve() }) }) })
   const seeding = seeder.add(torrentFile, { path: source, store: STORE })
   const getting = leecher.add(torrentFile, { path: target, store: STORE })
   failOnUnexpectedEvents(t, { seeder, leecher, seeding, getting })
 
-  await ready(seeding)
+  await torrentReady(seeding, WAIT_MS)
   await until([seeding], 'done', () => seeding.done, WAIT_MS, 'the seeder to verify its folder')
   assert.ok(seeding.files.some(file => file.path === `${NAME}/.pad/${PIECE_LENGTH - 40_000 % PIECE_LENGTH}`), 'webtorrent lists pads as files')
 
-  await ready(getting)
+  await torrentReady(getting, WAIT_MS)
   assert.equal(getting.progress, 0, 'the leecher starts empty')
   getting.addPeer(`127.0.0.1:${seeder.torrentPort}`)
   await until([getting], 'done', () => getting.done, WAIT_MS, 'the download to finish')
