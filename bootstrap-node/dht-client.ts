@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events'
 import DHT, { type Client } from 'bittorrent-dht'
 import type WebTorrent from 'webtorrent'
 import { dhtOptions, type DhtClientOptions, type DhtOptionsInit } from '../src/dht/dht-options.js'
-import { SilmarilError } from '../src/errors.js'
+import { whenDhtListening } from '../src/dht/dht-listen.js'
 
 /** Options for the bootstrap node's one DHT client, whoever builds it. */
 export interface DhtClientInit extends DhtOptionsInit {
@@ -83,23 +83,6 @@ function bindTo (socket: Socket, host: string): Socket {
 }
 
 async function whenListening (emitter: EventEmitter, client: Client, init: DhtClientInit): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onListening = (): void => { done(); resolve() }
-    const onError = (err: NodeJS.ErrnoException): void => {
-      // k-rpc-socket reports most bind failures (EADDRNOTAVAIL, EINVAL) as warnings.
-      if (err.syscall !== 'bind' && err.syscall !== 'listen' && err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return
-      done()
-      const hint = err.code === 'EADDRINUSE' ? ' (is another node running on this port?)' : err.code === 'EACCES' ? ' (ports below 1024 need privileges)' : ''
-      reject(new SilmarilError('network', `cannot listen on ${init.host}:${init.port}: ${err.message}${hint}`, { cause: err }))
-    }
-    const done = (): void => {
-      emitter.removeListener('listening', onListening)
-      emitter.removeListener('error', onError)
-      client.removeListener('warning', onError)
-    }
-    emitter.on('listening', onListening)
-    emitter.on('error', onError)
-    client.on('warning', onError)
-    if (emitter === (client as EventEmitter)) (client as unknown as { listen (port: number, host: string): void }).listen(init.port, init.host)
-  })
+  const listen = emitter === (client as EventEmitter) ? () => { (client as unknown as { listen (port: number, host: string): void }).listen(init.port, init.host) } : undefined
+  await whenDhtListening({ listening: emitter, warnings: client as unknown as EventEmitter }, `${init.host}:${init.port}`, listen)
 }

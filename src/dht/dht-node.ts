@@ -7,6 +7,7 @@ import { dhtVerify, MAX_VALUE_BYTES, mutableTarget, signable, toBytes, valueByte
 import { dhtOptions, type DhtOptionsInit } from './dht-options.js'
 import { keyPairFromSeed, sign, verify, type KeyPair } from './ed25519.js'
 import { putError } from './put-error.js'
+import { whenDhtListening } from './dht-listen.js'
 
 const log = logger('dht')
 
@@ -324,24 +325,7 @@ export async function createDht (init: CreateDhtInit): Promise<DhtNode> {
   const host = init.host
   const dht = new DHT(dhtOptions(init))
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onListening = (): void => { done(); resolve() }
-      const onError = (err: NodeJS.ErrnoException): void => {
-        // k-rpc-socket reports most bind failures (EADDRNOTAVAIL, EINVAL) as warnings.
-        if (err.syscall !== 'bind' && err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return
-        done()
-        reject(new SilmarilError('network', `cannot listen for DHT traffic on ${host ?? '0.0.0.0'}:${port}: ${err.message}`, { cause: err }))
-      }
-      const done = (): void => {
-        dht.removeListener('listening', onListening)
-        dht.removeListener('error', onError)
-        dht.removeListener('warning', onError)
-      }
-      dht.on('listening', onListening)
-      dht.on('error', onError)
-      dht.on('warning', onError)
-      dht.listen(port, host)
-    })
+    await whenDhtListening({ listening: dht, warnings: dht }, `${host ?? '0.0.0.0'}:${port}`, () => { dht.listen(port, host) })
   } catch (err) {
     await new Promise<void>(resolve => { dht.destroy(() => { resolve() }) })
     throw err

@@ -190,3 +190,14 @@ test('datagrams that would crash bittorrent-dht are dropped and the nodes keep a
     assert.equal(Buffer.from(pong['y'] as Uint8Array).toString(), 'r')
   }
 })
+
+test('a DHT port already taken is a network error naming the address and the likely cause', async t => {
+  const first = await createDht({ bootstrap: false, host: TESTNET_HOST, port: 0 })
+  t.after(async () => { await first.destroy() })
+  const port = first.address()!.port
+  await assert.rejects(createDht({ bootstrap: false, host: TESTNET_HOST, port }), (err: SilmarilError) => {
+    assert.equal(err.code, 'network')
+    assert.match(err.message, new RegExp(`^cannot listen for DHT traffic on ${TESTNET_HOST}:${port}: .*EADDRINUSE.* \\(is another node running on this port\\?\\)$`))
+    return true
+  })
+})
