@@ -33,6 +33,11 @@ export class DaemonClient {
   /** The bearer token, for clients of other endpoints (the event stream). */
   get token (): string | undefined { return this.#token }
 
+  /** Whether the daemon answers its health check. */
+  async healthy (): Promise<boolean> {
+    return await this.get('/api/v1/health').then(() => true, () => false)
+  }
+
   async get<T> (path: string): Promise<T> { return await this.request<T>('GET', path) }
   async post<T> (path: string, body?: unknown, options?: RequestOptions): Promise<T> { return await this.request<T>('POST', path, body ?? {}, options) }
   async put<T> (path: string, body?: unknown): Promise<T> { return await this.request<T>('PUT', path, body) }

@@ -63,8 +63,7 @@ export class CliContext {
   async daemon (): Promise<DaemonClient> {
     const client = await this.client()
     if (this.env['SILMARIL_DAEMON_URL'] !== undefined && this.env['SILMARIL_DAEMON_URL'] !== '') return client
-    // Asked here rather than through daemon-control, whose import costs every command child_process.
-    if (await client.get('/api/v1/health').then(() => true, () => false)) return client
+    if (await client.healthy()) return client
     const { config } = await this.config()
     if (!config.daemon.auto_start) {
       const { SilmarilError } = await import('../errors.js')

@@ -5,22 +5,12 @@ import { fileURLToPath } from 'node:url'
 import { isProcessAlive, liveDaemonInfo, readPidFile, type DaemonInfo } from '../daemon-files.js'
 import { SilmarilError } from '../errors.js'
 import { dataLayout } from '../paths.js'
-import type { DaemonClient } from './client.js'
 import type { CliContext } from './context.js'
 
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 20_000
 const POLL_INTERVAL_MS = 100
 const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url))
-
-export async function isDaemonHealthy (client: DaemonClient): Promise<boolean> {
-  try {
-    await client.get('/api/v1/health')
-    return true
-  } catch {
-    return false
-  }
-}
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -53,7 +43,7 @@ export async function startDaemon (ctx: CliContext, { quiet = false } = {}): Pro
       throw new SilmarilError(code, fatal?.message ?? `the daemon exited during start-up (exit code ${String(exited)}); see ${layout.logFile}`)
     }
     const info = await liveDaemonInfo(layout.daemonInfo)
-    if (info !== undefined && info.pid === child.pid && await isDaemonHealthy(await ctx.client())) {
+    if (info !== undefined && info.pid === child.pid && await (await ctx.client()).healthy()) {
       if (!quiet) ctx.out.info(`daemon started (pid ${info.pid}) at ${info.url}`)
       return info
     }
