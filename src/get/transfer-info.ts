@@ -98,16 +98,8 @@ function ratio (torrent: Torrent | undefined): number {
   return base > 0 ? Math.round((torrent.uploaded / base) * 100) / 100 : 0
 }
 
-/** Peers connected, and how many of them have every piece. */
+/** Peers connected, and how many of them have every piece (webtorrent keeps `isSeeder` per wire). */
 function countPeers (torrent: Torrent): { peers: number, seeders: number } {
-  let seeders = 0
-  const pieces = torrent.pieces.length
-  for (const wire of torrent.wires) {
-    const bits = (wire as unknown as { peerPieces?: { get (i: number): boolean } }).peerPieces
-    if (bits === undefined || pieces === 0) continue
-    let all = true
-    for (let i = 0; i < pieces && all; i++) all = bits.get(i)
-    if (all) seeders++
-  }
+  const seeders = torrent.wires.filter(wire => (wire as { isSeeder?: boolean }).isSeeder === true).length
   return { peers: torrent.wires.length, seeders }
 }
