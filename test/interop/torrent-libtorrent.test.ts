@@ -7,6 +7,7 @@ import { hashFiles } from '../../src/share/torrent/hash-files.js'
 import { createHybridTorrent, type HybridTorrent } from '../../src/share/torrent/hybrid-torrent.js'
 import { choosePieceLength } from '../../src/share/torrent/piece-length.js'
 import { runLibtorrentScript, skipUnlessLibtorrent, type LibtorrentPython } from '../helpers/libtorrent.js'
+import { seededBytes } from '../helpers/seeded-bytes.js'
 
 /** Local files only: libtorrent reads, creates and hash-checks torrents; no peer is ever contacted. */
 
@@ -39,15 +40,6 @@ interface Checked {
   errors: string[]
 }
 
-function bytes (length: number, seed = length): Buffer {
-  const out = Buffer.alloc(length)
-  let x = (seed * 2654435761) >>> 0
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    out[i] = x >>> 24
-  }
-  return out
-}
 
 /** Sizes around the edges: empty, tiny, one block, one piece, multi-piece, odd; nested and sort-sensitive names. */
 const MODEL: Record<string, number> = {
@@ -71,7 +63,7 @@ async function makeFolder (t: TestContext, name: string, files: Record<string, n
   for (const [path, size] of Object.entries(files)) {
     const absolute = join(root, name, path)
     await mkdir(dirname(absolute), { recursive: true })
-    await writeFile(absolute, bytes(size, path.length * 7919 + size))
+    await writeFile(absolute, seededBytes(size, path.length * 7919 + size))
   }
   return join(root, name)
 }

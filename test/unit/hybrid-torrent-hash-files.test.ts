@@ -8,18 +8,10 @@ import { SilmarilError } from '../../src/errors.js'
 import { hashFiles, type HashFileInput } from '../../src/share/torrent/hash-files.js'
 import { fileMerkle } from '../../src/share/torrent/merkle.js'
 import { choosePieceLength, MAX_PIECE_LENGTH_BYTES, MIN_PIECE_LENGTH_BYTES, TARGET_PIECE_COUNT, validatePieceLength } from '../../src/share/torrent/piece-length.js'
+import { seededBytes } from '../helpers/seeded-bytes.js'
 
 const PIECE = 65536
 
-function bytes (length: number, seed = length): Buffer {
-  const out = Buffer.alloc(length)
-  let x = (seed * 2654435761) >>> 0
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    out[i] = x >>> 24
-  }
-  return out
-}
 
 async function folder (t: TestContext, files: Record<string, Buffer>): Promise<{ dir: string, inputs: HashFileInput[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'silmaril-hash-'))
@@ -51,12 +43,12 @@ function expected (data: Buffer, padTail: boolean): { sha256: string, piecesRoot
 }
 
 const FILES = {
-  'weights/model-00002.bin': bytes(3 * 1024 * 1024 + 17),
-  'weights/model-00001.bin': bytes(PIECE),
-  'config.json': bytes(321),
+  'weights/model-00002.bin': seededBytes(3 * 1024 * 1024 + 17),
+  'weights/model-00001.bin': seededBytes(PIECE),
+  'config.json': seededBytes(321),
   'empty.txt': Buffer.alloc(0),
-  'tokenizer/vocab.txt': bytes(PIECE * 5 + 1),
-  'z-last.bin': bytes(1000)
+  'tokenizer/vocab.txt': seededBytes(PIECE * 5 + 1),
+  'z-last.bin': seededBytes(1000)
 }
 
 test('hashFiles returns the torrent order and the same hashes as an in-memory reference', async t => {
@@ -85,7 +77,7 @@ test('the number of workers does not change the hashes', async t => {
 })
 
 test('a big piece length and files larger than one read chunk', async t => {
-  const data = bytes(20 * 1024 * 1024 + 5)
+  const data = seededBytes(20 * 1024 * 1024 + 5)
   const { inputs } = await folder(t, { 'big.bin': data })
   const [result] = await hashFiles(inputs, { pieceLength: 16 * 1024 * 1024 })
   const { piecesRoot, pieceLayer } = fileMerkle(data, 16 * 1024 * 1024)
@@ -124,7 +116,7 @@ test('a file that changed size since it was scanned is an io error naming it', a
 })
 
 test('a missing file is an io error naming it', async t => {
-  const { inputs } = await folder(t, { 'a.bin': bytes(10) })
+  const { inputs } = await folder(t, { 'a.bin': seededBytes(10) })
   await assert.rejects(hashFiles([...inputs, { path: 'gone.bin', absolutePath: '/nonexistent/gone.bin', size: 5 }], { pieceLength: PIECE }),
     (err: SilmarilError) => err.code === 'io' && /gone\.bin.*ENOENT/.test(err.message))
 })

@@ -10,18 +10,10 @@ import { fileMerkle } from '../../src/share/torrent/merkle.js'
 import { parseHybridTorrent, verifyPieceLayers } from '../../src/share/torrent/parse-hybrid-torrent.js'
 import { sortTorrentFiles } from '../../src/share/torrent/torrent-paths.js'
 import { paddedTails } from '../../src/share/torrent/v1-layout.js'
+import { seededBytes } from '../helpers/seeded-bytes.js'
 
 const PIECE = 32768
 
-function bytes (length: number, seed = length): Buffer {
-  const out = Buffer.alloc(length)
-  let x = (seed * 2654435761) >>> 0
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0
-    out[i] = x >>> 24
-  }
-  return out
-}
 
 /** File hashes computed in memory, independently of hashFiles and its workers. */
 function memoryHashes (files: Record<string, Buffer>, pieceLength = PIECE): FileHashes[] {
@@ -39,12 +31,12 @@ function memoryHashes (files: Record<string, Buffer>, pieceLength = PIECE): File
 }
 
 const FILES = {
-  'model.safetensors': bytes(3 * PIECE + 100),
-  'config.json': bytes(500),
+  'model.safetensors': seededBytes(3 * PIECE + 100),
+  'config.json': seededBytes(500),
   'empty': Buffer.alloc(0),
-  'tokenizer/merges.txt': bytes(PIECE),
-  'tokenizer/vocab.json': bytes(PIECE + 1),
-  'a/b/c.bin': bytes(7)
+  'tokenizer/merges.txt': seededBytes(PIECE),
+  'tokenizer/vocab.json': seededBytes(PIECE + 1),
+  'a/b/c.bin': seededBytes(7)
 }
 
 const text = (node: BencodeNode | undefined): string => node?.kind === 'bytes' ? Buffer.from(node.value).toString() : assert.fail('not bytes')
@@ -132,7 +124,7 @@ test('parsing our own torrent gives back names, pads, offsets, roots and layers'
 })
 
 test('a one-file torrent named like its file is single-file: v1 length, no files list', () => {
-  const made = createHybridTorrent({ name: 'model.gguf', pieceLength: PIECE, files: memoryHashes({ 'model.gguf': bytes(2 * PIECE + 3) }) })
+  const made = createHybridTorrent({ name: 'model.gguf', pieceLength: PIECE, files: memoryHashes({ 'model.gguf': seededBytes(2 * PIECE + 3) }) })
   const info = bdecode(made.info)
   assert.equal(int(dictGet(info, 'length')), 2 * PIECE + 3)
   assert.equal(dictGet(info, 'files'), undefined)
@@ -154,7 +146,7 @@ test('a tampered piece layer fails verification, naming the file', () => {
 })
 
 test('infohashes come from the raw info bytes, even where re-encoding would change them', () => {
-  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': bytes(10), 'b.bin': bytes(20) }) })
+  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': seededBytes(10), 'b.bin': seededBytes(20) }) })
   const info = bdecode(made.info)
   assert.equal(info.kind, 'dict')
   // Unsorted keys: valid to read, but any re-encoding would sort them and change the hash.
@@ -168,7 +160,7 @@ test('infohashes come from the raw info bytes, even where re-encoding would chan
 })
 
 test('torrents that are not hybrid or whose v1 and v2 views disagree are refused', () => {
-  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': bytes(10), 'b.bin': bytes(20) }) })
+  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': seededBytes(10), 'b.bin': seededBytes(20) }) })
   const v1Only = bencode({ info: { name: 'm', 'piece length': PIECE, pieces: Buffer.alloc(20), length: 5 } })
   assert.throws(() => parseHybridTorrent(v1Only), (err: SilmarilError) => err.code === 'bad_request' && /meta version/.test(err.message))
   const swapped = Buffer.from(made.torrent.slice()).toString('latin1').replace('5:a.bin', '5:c.bin')
@@ -177,7 +169,7 @@ test('torrents that are not hybrid or whose v1 and v2 views disagree are refused
 })
 
 test('a v1 file list without its pad files is refused: files would not start on piece boundaries', () => {
-  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': bytes(10), 'b.bin': bytes(20) }) })
+  const made = createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ 'a.bin': seededBytes(10), 'b.bin': seededBytes(20) }) })
   const info = bdecode(made.info)
   assert.equal(info.kind, 'dict')
   const raw = (node: BencodeNode): RawBencode => new RawBencode(made.info.subarray(node.start, node.end))
@@ -192,7 +184,7 @@ test('a v1 file list without its pad files is refused: files would not start on 
 
 test('unsafe, duplicate and ambiguous paths are refused with a usage error', () => {
   const refuse = (paths: string[], pattern: RegExp): void => {
-    const files = Object.fromEntries(paths.map(path => [path, bytes(3)]))
+    const files = Object.fromEntries(paths.map(path => [path, seededBytes(3)]))
     assert.throws(() => createHybridTorrent({ name: 'm', pieceLength: PIECE, files: paths.map(path => ({ ...memoryHashes({ x: files[path]! })[0]!, path })) }),
       (err: SilmarilError) => err.code === 'usage' && pattern.test(err.message), paths.join(', '))
   }
@@ -207,7 +199,7 @@ test('unsafe, duplicate and ambiguous paths are refused with a usage error', () 
   refuse(['same', 'same'], /twice/)
   refuse(['dir', 'dir/file'], /would be a file and a directory/)
   refuse(['a/b', 'a/b/c/d'], /would be a file and a directory/)
-  assert.throws(() => createHybridTorrent({ name: 'a/b', pieceLength: PIECE, files: memoryHashes({ x: bytes(1) }) }), /one non-empty path component/)
+  assert.throws(() => createHybridTorrent({ name: 'a/b', pieceLength: PIECE, files: memoryHashes({ x: seededBytes(1) }) }), /one non-empty path component/)
   assert.throws(() => createHybridTorrent({ name: 'm', pieceLength: PIECE, files: [] }), /at least one file/)
   assert.throws(() => createHybridTorrent({ name: 'm', pieceLength: PIECE, files: memoryHashes({ e: Buffer.alloc(0) }) }), /every file is empty/)
 })
