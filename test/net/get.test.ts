@@ -152,3 +152,25 @@ test('a peer sending corrupt pieces is banned and the model still installs from 
   })
   assert.deepEqual(await readFile(join(b.home, 'models', 'acme', 'target', 'model.safetensors')), await readFile(join(folder, 'model.safetensors')))
 })
+
+test('beyond limits.max_concurrent_downloads a get waits in the queue; --output installs elsewhere, still registered', async t => {
+  const net = await createDaemonNet(t, 2, ['a', 'b'], { SILMARIL_LIMITS_MAX_CONCURRENT_DOWNLOADS: '1', SILMARIL_LIMITS_DOWNLOAD_LIMIT_KBPS: '4096' })
+  const [a, b] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0]]
+  const first = await net.json<ShareResult>(a, ['share', await writeModelFolder(join(net.root, 'one'), { seed: 31, hiddenSize: 1024 }), '--name', 'acme/one', '--license', 'mit'])
+  const second = await net.json<ShareResult>(a, ['share', await writeModelFolder(join(net.root, 'two'), { seed: 32, hiddenSize: 256 }), '--name', 'acme/two', '--license', 'mit'])
+  const output = join(net.root, 'elsewhere', 'two')
+  await net.json<TransferInfo>(b, ['get', first.magnet, '--detach'])
+  const queued = await net.json<TransferInfo>(b, ['get', second.magnet, '--detach', '--output', output])
+  assert.equal(queued.state, 'queued')
+  const states = new Map((await net.json<TransferInfo[]>(b, ['transfers'])).map(x => [x.id, x.state]))
+  assert.equal(states.get(second.infohash), 'queued', 'the second waits while the first runs')
+  assert.notEqual(states.get(first.infohash), 'queued')
+
+  await eventually('both installed', WAIT_MS, async () => {
+    const list = await net.json<TransferInfo[]>(b, ['transfers'])
+    return [first.infohash, second.infohash].every(id => list.some(x => x.id === id && x.kind === 'seed')) ? true : undefined
+  })
+  const models = await net.json<LocalModel[]>(b, ['list'])
+  assert.equal(models.find(m => m.name === 'acme/two')?.path, output)
+  assert.equal(models.find(m => m.name === 'acme/one')?.path, join(b.home, 'models', 'acme', 'one'))
+})
