@@ -99,8 +99,10 @@ export class TransferManager extends EventEmitter {
     const resolved = resolveGet(request, this.#c.entries(), config.policy)
     const existing = this.#downloads.get(resolved.infohash)
     if (existing !== undefined) {
-      if (existing.record.state === 'failed') await this.resume(existing.record.id)
-      return this.#info(existing, false)
+      if (existing.record.state !== 'failed') return this.#info(existing, false)
+      // Asked again after a failure (e.g. now with --accept-license, as the refusal says): this request's options apply.
+      Object.assign(existing.record, requestOptions(request))
+      return await this.resume(existing.record.id)
     }
     const installed = (await this.#c.models.list()).find(m => m.infohash === resolved.infohash)
     if (installed !== undefined) return seedInfo(installed, this.#c.seeder.torrent(installed.infohash), false)
@@ -121,10 +123,7 @@ export class TransferManager extends EventEmitter {
       revision: entry?.revision ?? null,
       publisher: entry?.publisher ?? null,
       license: entry?.license ?? null,
-      include: request.include ?? [],
-      exclude: request.exclude ?? [],
-      output: request.output === undefined ? null : resolve(request.output),
-      accept_license: request.accept_license === true,
+      ...requestOptions(request),
       paused: false,
       state: 'queued',
       error: null,
@@ -469,5 +468,15 @@ export class TransferManager extends EventEmitter {
 
   #emit (event: ServerEvent): void {
     this.emit('event', event)
+  }
+}
+
+/** The parts of a download record that come from the user's request. */
+function requestOptions (request: DownloadRequest): Pick<DownloadRecord, 'include' | 'exclude' | 'output' | 'accept_license'> {
+  return {
+    include: request.include ?? [],
+    exclude: request.exclude ?? [],
+    output: request.output === undefined ? null : resolve(request.output),
+    accept_license: request.accept_license === true
   }
 }
