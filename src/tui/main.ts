@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { runTui } from './run.js'
+import { colorAllowed } from './theme.js'
 
 /**
  * The TUI's own entry, run by `silmaril tui` as a child process: Ink and yoga are ES modules with
@@ -21,6 +21,14 @@ if (values.url === undefined) {
   process.stderr.write('silmaril: the TUI is started by "silmaril tui"\n')
   process.exit(2)
 }
+// The TUI runs only in a terminal (the CLI checks), so what Ink and chalk guess from the environment
+// must not apply: with CI or any CI_* variable set, Ink would draw nothing until exit and chalk would
+// drop colour. Colour depends on NO_COLOR alone. Both read the environment when first imported.
+if (process.stdout.isTTY) {
+  process.env['CI'] = 'false'
+  if (colorAllowed(process.env) && process.env['FORCE_COLOR'] === undefined) process.env['FORCE_COLOR'] = '1'
+}
+const { runTui } = await import('./run.js')
 const token = process.env['SILMARIL_TOKEN']
 const code = await runTui({
   url: values.url,

@@ -152,7 +152,8 @@ test('colours unless NO_COLOR is set', { skip: NO_TMUX }, async t => {
   const net = await createDaemonNet(t, 1, ['carol'])
   const [carol] = net.daemons as [typeof net.daemons[0]]
   const colour = /\x1b\[[0-9;]*?(3[0-7]|38;[0-9;]+|9[0-7])m/ // eslint-disable-line no-control-regex
-  const coloured = openTerminal(t, 'colour', `exec node ${shellQuote(SILMARIL_BIN)} tui`, carol.env)
+  // CI in the environment makes Ink draw nothing and chalk drop colour; a terminal still gets both.
+  const coloured = openTerminal(t, 'colour', `exec env CI=true node ${shellQuote(SILMARIL_BIN)} tui`, carol.env)
   await coloured.until('the TUI', s => s.includes('[1 Transfers]'))
   assert.match(coloured.screen({ escapes: true }), colour)
   const plain = openTerminal(t, 'plain', `exec env NO_COLOR=1 node ${shellQuote(SILMARIL_BIN)} tui`, carol.env)
