@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import type { ShareResult } from '../../src/api/types.js'
@@ -28,7 +28,6 @@ interface Terminal {
   type (text: string): void
   until (what: string, check: (screen: string) => boolean): Promise<string>
   pid (): number
-  dead (): { dead: boolean, status: number | undefined }
 }
 
 /** A detached tmux session on its own server socket, killed when the test ends. */
@@ -55,11 +54,7 @@ function openTerminal (t: TestContext, name: string, command: string, env: NodeJ
         throw new Error(`${(err as Error).message}; the screen:\n${last}`)
       }
     },
-    pid: () => Number(tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim()),
-    dead: () => {
-      const [dead, status] = tmux('display-message', '-p', '-t', name, '#{pane_dead} #{pane_dead_status}').trim().split(' ')
-      return { dead: dead === '1', status: status === undefined || status === '' ? undefined : Number(status) }
-    }
+    pid: () => Number(tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim())
   }
 }
 
@@ -74,9 +69,7 @@ function cpuSeconds (pid: number): number {
 
 const row = (screen: string, name: string): string => screen.split('\n').find(l => l.includes(name)) ?? ''
 
-// todo (issue 6 stays open): after the daemon is killed and restarted, `q` does not end the TUI
-// within 60 s on this machine; every step before the quit passes. Reported as TODO, not hidden.
-test('silmaril tui in tmux: views, search, a licensed get, pause, resume, details, daemon restart, idle CPU, quit', { skip: NO_TMUX, todo: 'q after a daemon restart does not exit the TUI yet' }, async t => {
+test('silmaril tui in tmux: views, search, a licensed get, pause, resume, details, daemon restart, idle CPU, quit', { skip: NO_TMUX }, async t => {
   // Bob downloads at 2 MiB/s, so the transfer is still running while the test presses keys.
   const net = await createDaemonNet(t, 2, ['alice', 'bob'], { SILMARIL_LIMITS_DOWNLOAD_LIMIT_KBPS: '2048' })
   const [alice, bob] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0]]
@@ -84,7 +77,10 @@ test('silmaril tui in tmux: views, search, a licensed get, pause, resume, detail
   const shared = await net.json<ShareResult>(alice, ['share', folder, '--name', 'acme/tiny-llama', '--license', 'llama3', '--tags', 'chat'])
   await eventually('bob discovering the model', WAIT_MS, async () => (await net.json<unknown[]>(bob, ['discover', '--refresh'])).length === 1 ? true : undefined)
 
-  const term = openTerminal(t, 'main', `exec node ${shellQuote(SILMARIL_BIN)} tui`, bob.env)
+  // A shell waits for the TUI and writes down how it ended: tmux 3.3 sometimes misses the SIGCHLD of
+  // its pane's process (and the output just before it), and would report a TUI that has exited as running.
+  const exitFile = join(net.root, 'tui-exit-status')
+  const term = openTerminal(t, 'main', `node ${shellQuote(SILMARIL_BIN)} tui; echo $? > ${shellQuote(exitFile)}`, bob.env)
   await term.until('the Transfers view', s => s.includes('[1 Transfers]') && s.includes('no transfers yet'))
 
   term.keys('2')
@@ -142,9 +138,8 @@ test('silmaril tui in tmux: views, search, a licensed get, pause, resume, detail
   await term.until('the daemon back', s => !s.includes('not reachable') && /acme\/tiny-llama\s+seeding/.test(s))
 
   term.keys('q')
-  // tmux may mark the pane dead a moment before it records the exit status.
-  const exit = await eventually('the TUI exiting', WAIT_MS, () => { const d = term.dead(); return d.dead && d.status !== undefined ? d : undefined }, 100)
-  assert.equal(exit.status, 0)
+  const status = await eventually('the TUI exiting', WAIT_MS, () => existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : undefined, 100)
+  assert.equal(status, '0')
   assert.doesNotMatch(term.screen(), /\[1 Transfers\]/, 'the alternate screen is gone: the terminal shows what it showed before')
 })
 
