@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { DiscoveredModel, ShareResult } from '../../src/api/types.js'
-import { createDht, type DhtNode } from '../../src/dht/dht-node.js'
-import { createDaemonHome, startBootstrapProcess, type DaemonHome } from '../lib/loopback.js'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { createDaemonHome, startBootstrapProcess, stopChild, type DaemonHome } from '../lib/loopback.js'
 import type { BenchReport } from './report.js'
 import { writeBenchModel } from './bench-model.js'
 
 /**
  * Cold and warm `silmaril discover` as whole CLI processes on a 50-node loopback testnet: a
- * bootstrap process, bare DHT nodes in this process, a daemon that shares a model, and fresh
+ * bootstrap process, bare DHT nodes in a process of their own, a daemon that shares a model, and fresh
  * daemons that have never seen the catalog. Cold: the first `discover` against a daemon started
  * moments before (nothing cached; the answer waits for its first network round). Warm: the same
  * command again, answered from the cache.
@@ -28,16 +30,28 @@ async function timed (home: DaemonHome, args: string[]): Promise<{ ms: number, o
   return { ms: performance.now() - started, out }
 }
 
+const DHT_SWARM = fileURLToPath(new URL('./dht-swarm.js', import.meta.url))
+
+/** The DHT nodes run in their own process: in this one they would delay every timing taken here. */
+async function startDhtSwarm (bootstrap: string, count: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [DHT_SWARM, bootstrap, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const [line] = await Promise.race([
+    once(child.stdout!, 'data') as Promise<[Buffer]>,
+    once(child, 'exit').then(([code]) => { throw new Error(`the DHT nodes exited (${String(code)}) before joining`) })
+  ])
+  if (!line.toString().startsWith('ready')) throw new Error(`the DHT nodes said ${line.toString()}`)
+  return child
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 export async function run (report: BenchReport): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'silmaril-bench-discover-'))
   const homes: DaemonHome[] = []
-  const dhts: DhtNode[] = []
   const bootstrap = await startBootstrapProcess(join(root, 'bootstrap'))
+  let swarm: ChildProcess | undefined
   try {
-    for (let i = 0; i < DHT_NODES; i++) dhts.push(await createDht({ bootstrap: [bootstrap.address], host: '127.0.0.1' }))
-    await Promise.all(dhts.map(async d => { await d.ready() }))
+    swarm = await startDhtSwarm(bootstrap.address, DHT_NODES)
     const publisher = await createDaemonHome('publisher', root, [bootstrap.address])
     homes.push(publisher)
     await publisher.run(['daemon', 'start'])
@@ -68,11 +82,11 @@ export async function run (report: BenchReport): Promise<void> {
       { case: 'warm discover (cached)', implementation: 'silmaril CLI', median_ms: Math.round(median(warm)), min_ms: Math.round(Math.min(...warm)), max_ms: Math.round(Math.max(...warm)), target_ms: WARM_TARGET_MS, runs: WARM_RUNS },
       { case: 'silmaril --version (process floor)', implementation: 'silmaril CLI', median_ms: Math.round(nodeStartup), min_ms: null, max_ms: null, target_ms: null, runs: 3 }
     )
-    report.notes.push(`testnet: 1 bootstrap process, ${DHT_NODES} DHT nodes in the bench process, 1 publishing daemon, ${COLD_RUNS} fresh daemons (each measured once, cold)`)
+    report.notes.push(`testnet: 1 bootstrap process, ${DHT_NODES} DHT nodes in a child process, 1 publishing daemon, ${COLD_RUNS} fresh daemons (each measured once, cold)`)
     report.notes.push('cold = the first `silmaril discover llama --json` against a daemon started just before: it waits for the daemon\'s first refresh (slot reads, catalog torrent fetch, merge)')
   } finally {
     await Promise.all(homes.map(async h => { await h.run(['daemon', 'stop']).catch(() => '') }))
-    for (const d of dhts) await d.destroy()
+    if (swarm !== undefined) await stopChild(swarm)
     await bootstrap.stop()
     await rm(root, { recursive: true, force: true })
   }
