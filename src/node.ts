@@ -16,6 +16,7 @@ import { Seeder } from './share/seeder.js'
 import { filesChanged, ShareService } from './share/share-service.js'
 import { TaskTracker } from './tasks.js'
 import { CatalogService } from './catalog/catalog-service.js'
+import { entrySource } from './catalog/entry.js'
 import type { PointerStore } from './catalog/pointers.js'
 import { CatalogTransport } from './share/catalog-transport.js'
 import type { Manifest } from './share/manifest.js'
@@ -181,6 +182,7 @@ export class SilmarilNode extends EventEmitter {
       shared: async (record, manifest) => {
         if (manifest.publisher !== this.identity.publisherId) return
         const format = typeof manifest.format['format'] === 'string' ? manifest.format['format'] : 'other'
+        const source = entrySource(manifest.source)
         await catalog.addOwn({
           name: record.name,
           revision: record.revision,
@@ -191,7 +193,8 @@ export class SilmarilNode extends EventEmitter {
           files: record.file_count,
           format,
           infohash: record.infohash,
-          infohash_v2: record.infohash_v2
+          infohash_v2: record.infohash_v2,
+          ...source === undefined ? {} : { source }
         })
       },
       unshared: async record => { await catalog.revoke(record.name, record.revision) }

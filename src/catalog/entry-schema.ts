@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { LICENSE_PATTERN, MAX_TAGS, MODEL_NAME_PATTERN, REVISION_PATTERN, TAG_PATTERN } from '../models/names.js'
 import { ENTRY_VERSION } from './entry-types.js'
-import { MAX_ENTRY_DESCRIPTION_CHARS } from './limits.js'
+import { MAX_ENTRY_DESCRIPTION_CHARS, MAX_ENTRY_SOURCE_URL_CHARS } from './limits.js'
 
 /** Fixed-width ISO 8601 UTC with milliseconds, so string order is time order. */
 export const UPDATED_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$'
@@ -12,6 +12,9 @@ export const PUBLISHER_PATTERN = '^[0-9a-f]{64}$'
 export const INFOHASH_PATTERN = '^[0-9a-f]{40}$'
 export const INFOHASH_V2_PATTERN = '^[0-9a-f]{64}$'
 export const SIGNATURE_PATTERN = '^[0-9a-f]{128}$'
+/** An http(s) URL in printable ASCII (a parsed URL's `href` is). */
+export const SOURCE_URL_PATTERN = '^https?://[\\x21-\\x7e]+$'
+export const SOURCE_COMMIT_PATTERN = '^[0-9a-f]{7,64}$'
 
 const NO_DOUBLE_DOT = { not: { pattern: '\\.\\.' } }
 
@@ -44,7 +47,16 @@ const LIVE_SCHEMA = {
     files: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     format: { type: 'string', pattern: FORMAT_PATTERN },
     infohash: { type: 'string', pattern: INFOHASH_PATTERN },
-    infohash_v2: { type: 'string', pattern: INFOHASH_V2_PATTERN }
+    infohash_v2: { type: 'string', pattern: INFOHASH_V2_PATTERN },
+    source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', maxLength: MAX_ENTRY_SOURCE_URL_CHARS, pattern: SOURCE_URL_PATTERN },
+        commit: { type: 'string', pattern: SOURCE_COMMIT_PATTERN }
+      }
+    }
   }
 }
 

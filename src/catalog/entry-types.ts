@@ -10,6 +10,14 @@ export interface EntryIdentity {
   revision: string
 }
 
+/** The model's HTTP origin, as in its manifest's `source`: a web folder or a Hugging Face repository. */
+export interface EntrySource {
+  /** `http://` or `https://`, printable ASCII, at most `MAX_ENTRY_SOURCE_URL_CHARS`. */
+  url: string
+  /** The upstream commit (7 to 64 lowercase hex characters); a Hugging Face origin is read at it. */
+  commit?: string
+}
+
 /** What an entry says about a model. */
 export interface EntryContent {
   license: string
@@ -27,6 +35,8 @@ export interface EntryContent {
   infohash: string
   /** BitTorrent v2 infohash, 64 lowercase hex characters. */
   infohash_v2: string
+  /** Where the files can be fetched over HTTP when no peer holds them. */
+  source?: EntrySource
 }
 
 /** A published model. */

@@ -4,9 +4,9 @@ import type { Identity } from '../identity.js'
 import { normalizeTags } from '../models/names.js'
 import { ENTRY_DOMAIN, signObject } from '../signed-json.js'
 import { canonicalEntry } from './entry-json.js'
-import { entrySchemaProblem } from './entry-schema.js'
-import { ENTRY_VERSION, type CatalogEntry, type EntryContent, type EntryIdentity, type EntryRejection, type LiveEntry, type Tombstone } from './entry-types.js'
-import { DEFAULT_LIMITS, MAX_ENTRY_DESCRIPTION_CHARS, type CatalogLimits } from './limits.js'
+import { entrySchemaProblem, SOURCE_COMMIT_PATTERN, SOURCE_URL_PATTERN } from './entry-schema.js'
+import { ENTRY_VERSION, type CatalogEntry, type EntryContent, type EntrySource, type EntryIdentity, type EntryRejection, type LiveEntry, type Tombstone } from './entry-types.js'
+import { DEFAULT_LIMITS, MAX_ENTRY_DESCRIPTION_CHARS, MAX_ENTRY_SOURCE_URL_CHARS, type CatalogLimits } from './limits.js'
 
 export interface VerifyEntryOptions {
   /** The time `updated` is checked against, in ms since the epoch. @default Date.now() */
@@ -22,6 +22,8 @@ export type VerifyEntryResult =
   | { ok: false, reason: EntryRejection, message: string }
 
 const ENTRY_DOMAIN_BYTES = Buffer.from(ENTRY_DOMAIN, 'utf8')
+const SOURCE_URL_RE = new RegExp(SOURCE_URL_PATTERN)
+const SOURCE_COMMIT_RE = new RegExp(SOURCE_COMMIT_PATTERN)
 
 /**
  * Checks anything claimed to be an entry: schema, date, size, clock skew, then the signature by
@@ -96,6 +98,7 @@ export function createEntry (fields: EntryFields, identity: Identity, options: C
     format: fields.format,
     infohash: fields.infohash,
     infohash_v2: fields.infohash_v2,
+    ...fields.source === undefined ? {} : { source: fields.source.commit === undefined ? { url: fields.source.url } : { url: fields.source.url, commit: fields.source.commit } },
     updated: updatedTime(options)
   }
   return signChecked(entry, identity) as LiveEntry
@@ -116,6 +119,25 @@ export function createTombstone (target: Pick<EntryIdentity, 'name' | 'revision'
     revoked: true
   }
   return signChecked(tombstone, identity) as Tombstone
+}
+
+/**
+ * A manifest's `source` as an entry may carry it, or undefined when it cannot serve files over
+ * HTTP (`git@…`, `ssh://`, credentials in the URL) or is longer than MAX_ENTRY_SOURCE_URL_CHARS.
+ */
+export function entrySource (source: { url: string, commit?: string } | undefined): EntrySource | undefined {
+  if (source === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(source.url)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') return undefined
+  const href = url.href
+  if (href.length > MAX_ENTRY_SOURCE_URL_CHARS || !SOURCE_URL_RE.test(href)) return undefined
+  if (source.commit !== undefined && !SOURCE_COMMIT_RE.test(source.commit)) return { url: href }
+  return source.commit === undefined ? { url: href } : { url: href, commit: source.commit }
 }
 
 /** `text` as an entry description: one line, whitespace collapsed, cut to 280 characters with `…`. */

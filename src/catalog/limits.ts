@@ -18,6 +18,9 @@ export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000
 /** The longest description of an entry, in Unicode code points. */
 export const MAX_ENTRY_DESCRIPTION_CHARS = 280
 
+/** The longest `source.url` of an entry, in characters (printable ASCII only). */
+export const MAX_ENTRY_SOURCE_URL_CHARS = 512
+
 /** The limits a catalog enforces; each defaults to the constant of the same name. */
 export interface CatalogLimits {
   /** @default MAX_ENTRY_BYTES */
