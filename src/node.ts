@@ -27,11 +27,14 @@ import { DownloadStore } from './get/download-store.js'
 import { TransferManager } from './get/transfer-manager.js'
 import { originStarter } from './get/origin-starter.js'
 import type { ServerEvent } from './api/types.js'
+import { SwarmCensus } from './dht/swarm-census.js'
 
 const log = logger('node')
 
 /** How long the catalog waits for the DHT to join before it starts anyway. */
 const DHT_JOIN_WAIT_MS = 10_000
+/** How many of a search's first results get their peers counted. */
+const COUNTED_RESULTS = 25
 
 /** A small string store over a level sublevel (pointer state, merged catalogs). */
 function levelStore (db: Level<string, unknown>, name: string): PointerStore {
@@ -64,6 +67,7 @@ export class SilmarilNode extends EventEmitter {
   #catalogStarted: Promise<void> | undefined
   #catalogFiles: CatalogTransport | undefined
   #dht: DhtNode | undefined
+  #census: SwarmCensus | undefined
   #startedAt = 0
   #starting: Promise<void> | undefined
   #stopping: Promise<void> | undefined
@@ -136,6 +140,8 @@ export class SilmarilNode extends EventEmitter {
     if (net.dht_enabled) {
       this.#dht = new DhtNode({ dht: client.dht as never }, {})
       this.#dht.on('warning', (err: Error) => { log('dht warning: %s', err.message) })
+      const dht = this.#dht
+      this.#census = new SwarmCensus({ findPeers: async infohash => await dht.findPeers(infohash) })
     }
     this.#store = new ModelStore(this.#db)
     this.#seeder = new Seeder({ client })
@@ -227,11 +233,13 @@ export class SilmarilNode extends EventEmitter {
   async #stop (): Promise<void> {
     await this.#starting?.catch(() => {})
     await this.#catalogStarted
+    this.#census?.stop()
     await this.#catalog?.stop()
     await this.#transfers?.stop()
     const client = this.#client
     this.#client = undefined
     this.#dht = undefined
+    this.#census = undefined
     this.#share = undefined
     this.#seeder = undefined
     this.#catalog = undefined
@@ -245,20 +253,27 @@ export class SilmarilNode extends EventEmitter {
     await this.#catalogStarted
     const catalog = this.catalog
     if (refresh) await catalog.refresh()
-    return (await catalog.search(query)).map(e => ({
-      name: e.name,
-      revision: e.revision,
-      license: e.license,
-      tags: [...e.tags],
-      description: e.description,
-      size: e.size,
-      files: e.files,
-      format: e.format,
-      infohash: e.infohash,
-      infohash_v2: e.infohash_v2,
-      publisher: e.publisher,
-      updated: e.updated
-    }))
+    const found = await catalog.search(query)
+    // Peer counts come from memory; the first results shown get counted in the background.
+    this.#census?.request(found.slice(0, COUNTED_RESULTS).map(e => e.infohash))
+    return found.map(e => {
+      const swarm = this.#census?.count(e.infohash)
+      return {
+        name: e.name,
+        revision: e.revision,
+        license: e.license,
+        tags: [...e.tags],
+        description: e.description,
+        size: e.size,
+        files: e.files,
+        format: e.format,
+        infohash: e.infohash,
+        infohash_v2: e.infohash_v2,
+        publisher: e.publisher,
+        updated: e.updated,
+        ...swarm === undefined ? {} : { peers: swarm.peers }
+      }
+    })
   }
 
   async torrentFile (name: string): Promise<Buffer | undefined> {

@@ -45,6 +45,11 @@ export interface DiscoveredModel {
   infohash_v2: string
   publisher: string
   updated: string
+  /**
+   * Peers announced in the DHT for the model's torrent at the last count (seeders and downloaders:
+   * the DHT does not tell them apart). Absent until counted: a search starts counting its first results.
+   */
+  peers?: number
 }
 
 export interface DhtPeerInfo { host: string, port: number, id: string }

@@ -214,6 +214,28 @@ export class DhtNode extends EventEmitter<DhtNodeEvents> {
     return best
   }
 
+  /**
+   * The peers announced for an infohash (40 hex characters), as `host:port`, from one get_peers
+   * lookup; the lookup is abandoned after `timeoutMs` with what it found so far.
+   */
+  async findPeers (infohash: string, { timeoutMs = 15_000 } = {}): Promise<string[]> {
+    const wanted = infohash.toLowerCase()
+    const found = new Set<string>()
+    return await this.#call<string[]>(resolve => {
+      const onPeer = (peer: { host: string, port: number }, hash: Buffer): void => {
+        if (hash.toString('hex') === wanted) found.add(`${peer.host}:${peer.port}`)
+      }
+      this.#dht.on('peer', onPeer)
+      const timer = setTimeout(() => { resolve([...found]) }, timeoutMs)
+      const abort = this.#dht.lookup(wanted, () => { resolve([...found]) })
+      return () => {
+        clearTimeout(timer)
+        abort()
+        this.#dht.removeListener('peer', onPeer)
+      }
+    })
+  }
+
   /** The item this node stores for others, re-verified; null when it holds none. */
   localMutable (publicKey: Uint8Array, salt?: Uint8Array | string): MutableItem | null {
     const saltBytes = toBytes(salt)

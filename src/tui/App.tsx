@@ -25,7 +25,7 @@ export interface AppProps {
   initialView?: ViewName
   /** Re-render interval of the transfers list under a stream of events. */
   frameIntervalMs?: number
-  /** Poll intervals of the Models and Network views, and the search debounce (tests shorten them). */
+  /** Poll intervals of the Models, Network and Discover views (0: no polling), and the search debounce (tests shorten them). */
   pollMs?: number
   debounceMs?: number
   now?: () => number
@@ -92,7 +92,7 @@ function Screen (props: AppProps): JSX.Element {
         <TransfersView {...common} transfers={daemon.transfers} loaded={daemon.loaded} active={!help && view === 'transfers'} focusId={focusId} onUpsert={daemon.upsert} onCapture={capture('transfers')} />
       </Box>
       <Box display={!help && view === 'discover' ? 'flex' : 'none'}>
-        <DiscoverView {...common} active={!help && view === 'discover'} onStarted={started} onBack={() => { setView('transfers') }} debounceMs={props.debounceMs} />
+        <DiscoverView {...common} active={!help && view === 'discover'} onStarted={started} onBack={() => { setView('transfers') }} debounceMs={props.debounceMs} refreshMs={props.pollMs} />
       </Box>
       {!help && view === 'models' ? <ModelsView {...common} transfers={daemon.transfers} active onCapture={capture('models')} pollMs={props.pollMs} /> : null}
       {!help && view === 'network' ? <NetworkView {...common} transfers={daemon.transfers} active pollMs={props.pollMs} now={props.now} /> : null}

@@ -12,6 +12,8 @@ import { useKeys } from './use-keys.js'
 
 /** Typing pauses this long before the search goes out, so a word costs one request, not five. */
 export const SEARCH_DEBOUNCE_MS = 150
+/** While the view is shown the search is asked again this often: peer counts arrive after the results. */
+export const RESULTS_REFRESH_MS = 5000
 
 export interface DiscoverViewProps {
   api: TuiApi
@@ -23,12 +25,14 @@ export interface DiscoverViewProps {
   onBack (): void
   onNotify: Notify
   debounceMs?: number
+  refreshMs?: number
 }
 
-type Column = 'name' | 'license' | 'size' | 'format' | 'tags' | 'publisher'
-const WIDTHS: Record<Exclude<Column, 'name'>, number> = { license: 12, size: 9, format: 11, tags: 22, publisher: 19 }
-const DROP: Column[] = ['tags', 'publisher', 'format', 'license']
-const ORDER: Column[] = ['name', 'license', 'size', 'format', 'tags', 'publisher']
+type Column = 'name' | 'license' | 'size' | 'peers' | 'format' | 'tags' | 'publisher'
+const WIDTHS: Record<Exclude<Column, 'name'>, number> = { license: 12, size: 9, peers: 5, format: 11, tags: 22, publisher: 19 }
+const RIGHT: ReadonlySet<Column> = new Set(['size', 'peers'])
+const DROP: Column[] = ['tags', 'publisher', 'peers', 'format', 'license']
+const ORDER: Column[] = ['name', 'license', 'size', 'peers', 'format', 'tags', 'publisher']
 const NAME_MIN = 18
 
 function layout (width: number): { columns: Column[], nameWidth: number } {
@@ -46,13 +50,14 @@ function cell (m: DiscoveredModel, column: Column, nameWidth: number): string {
     case 'name': return fit(m.revision === 'main' ? m.name : `${m.name}@${m.revision}`, nameWidth)
     case 'license': return fit(m.license, WIDTHS.license)
     case 'size': return fit(formatBytes(m.size), WIDTHS.size, 'right')
+    case 'peers': return fit(m.peers === undefined ? '-' : String(m.peers), WIDTHS.peers, 'right')
     case 'format': return fit(m.format, WIDTHS.format)
     case 'tags': return fit(m.tags.join(','), WIDTHS.tags)
     case 'publisher': return fit(fingerprint(m.publisher), WIDTHS.publisher)
   }
 }
 
-const HEADINGS: Record<Column, string> = { name: 'NAME', license: 'LICENSE', size: 'SIZE', format: 'FORMAT', tags: 'TAGS', publisher: 'PUBLISHER' }
+const HEADINGS: Record<Column, string> = { name: 'NAME', license: 'LICENSE', size: 'SIZE', peers: 'PEERS', format: 'FORMAT', tags: 'TAGS', publisher: 'PUBLISHER' }
 
 interface Ask { model: DiscoveredModel, message: string }
 
@@ -84,6 +89,23 @@ export function DiscoverView (props: DiscoverViewProps): JSX.Element {
     }, results === undefined ? 0 : props.debounceMs ?? SEARCH_DEBOUNCE_MS)
     return () => { clearTimeout(timer) }
   }, [api, query, shown])
+
+  // The same search again now and then, keeping the selection: peer counts fill in as they are made.
+  // A slow answer is waited for before the next request is timed.
+  const refreshMs = props.refreshMs ?? RESULTS_REFRESH_MS
+  useEffect(() => {
+    if (!active || results === undefined || refreshMs <= 0) return
+    let timer: NodeJS.Timeout | undefined
+    let live = true
+    const again = (): void => {
+      timer = setTimeout(() => {
+        const mine = sequence.current
+        api.discover(query).then(found => { if (live && mine === sequence.current) setResults(found) }, () => {}).finally(() => { if (live) again() })
+      }, refreshMs)
+    }
+    again()
+    return () => { live = false; clearTimeout(timer) }
+  }, [api, query, active, results === undefined, refreshMs])
 
   const start = (model: DiscoveredModel, accept: boolean): void => {
     setStarting(model.name)
@@ -127,7 +149,7 @@ export function DiscoverView (props: DiscoverViewProps): JSX.Element {
   return (
     <Box flexDirection='column' width={width} height={height}>
       <Text wrap='truncate'><Text bold>Search: </Text>{query}<Text inverse> </Text>{results === undefined ? '' : `  ${list.length} result${list.length === 1 ? '' : 's'}`}</Text>
-      <Text bold wrap='truncate'>{`  ${columns.map(c => c === 'size' ? fit(HEADINGS[c], WIDTHS.size, 'right') : fit(HEADINGS[c], c === 'name' ? nameWidth : WIDTHS[c])).join(' ')}`}</Text>
+      <Text bold wrap='truncate'>{`  ${columns.map(c => c === 'name' ? fit(HEADINGS[c], nameWidth) : fit(HEADINGS[c], WIDTHS[c], RIGHT.has(c) ? 'right' : 'left')).join(' ')}`}</Text>
       <Box flexDirection='column' height={visible}>
         {error !== undefined
           ? <Text color={tone('red')} wrap='truncate'>{`search failed: ${error.message}`}</Text>

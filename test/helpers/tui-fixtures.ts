@@ -66,7 +66,7 @@ export function details (t: TransferInfo): TransferInfo {
 }
 
 export const DISCOVERED: DiscoveredModel[] = [
-  { name: 'meta-llama/Llama-3-8B', revision: 'main', license: 'llama3', tags: ['llm', 'safetensors', '8b'], description: 'Llama 3, 8B parameters, base model', size: 16_060_000_000, files: 6, format: 'safetensors', infohash: 'a'.repeat(40), infohash_v2: 'b'.repeat(64), publisher: ALICE, updated: '2026-02-20T10:00:00Z' },
+  { name: 'meta-llama/Llama-3-8B', revision: 'main', license: 'llama3', tags: ['llm', 'safetensors', '8b'], description: 'Llama 3, 8B parameters, base model', size: 16_060_000_000, files: 6, format: 'safetensors', infohash: 'a'.repeat(40), infohash_v2: 'b'.repeat(64), publisher: ALICE, updated: '2026-02-20T10:00:00Z', peers: 4 },
   { name: 'acme/tiny-llama-gguf', revision: 'q4', license: 'apache-2.0', tags: ['gguf', 'q4_k_m'], description: 'A tiny llama, quantized', size: 667_000_000, files: 2, format: 'gguf', infohash: 'c'.repeat(40), infohash_v2: 'd'.repeat(64), publisher: BOB, updated: '2026-02-21T10:00:00Z' },
   { name: 'bob/bert-mini', revision: 'main', license: 'mit', tags: ['bert', 'encoder'], description: '', size: 44_000_000, files: 3, format: 'safetensors', infohash: 'e'.repeat(40), infohash_v2: 'f'.repeat(64), publisher: BOB, updated: '2026-02-22T10:00:00Z' }
 ]

@@ -26,6 +26,12 @@ test('A and B share, C discovers both; A unshares and C sees it go; converged no
 
   const llama = await net.json<DiscoveredModel[]>(c, ['discover', 'llama'])
   assert.deepEqual(llama.map(m => m.name), ['acme/tiny-llama'])
+  // A search starts counting its results' peers in the DHT; A seeds and has announced.
+  const counted = await eventually('C counting the peers of acme/tiny-llama', DISCOVER_WAIT_MS, async () => {
+    const [m] = await net.json<DiscoveredModel[]>(c, ['discover', 'llama'])
+    return m?.peers !== undefined && m.peers >= 1 ? m : undefined
+  })
+  assert.ok(counted.peers! <= 5, `${counted.peers} peers for a torrent only A holds`)
   assert.deepEqual((await net.json<DiscoveredModel[]>(c, ['discover', '--license', 'apache-2.0'])).map(m => m.name), ['bravo/small-mistral'])
   assert.deepEqual(await net.json<DiscoveredModel[]>(c, ['discover', 'nothing-like-this']), [])
   const plain = await c.run(['discover', 'llama'])

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SilmarilError } from '../../src/errors.js'
-import { transfer, TRANSFERS } from '../helpers/tui-fixtures.js'
+import { DISCOVERED, transfer, TRANSFERS } from '../helpers/tui-fixtures.js'
 import { KEYS } from '../helpers/tui-render.js'
 import { lineWith, renderApp } from './setup.js'
 
-test('results as you type: name, license, size, format, tags, publisher', async t => {
+test('results as you type: name, license, size, peers, format, tags, publisher', async t => {
   const app = await renderApp({ initialView: 'discover' })
   t.after(app.unmount)
   const all = await app.until('the whole catalog', f => f.includes('3 results'))
-  assert.match(lineWith(all, 'meta-llama/Llama-3-8B'), /llama3\s+15\.0 GiB safetensors\s+llm,safetensors,8b\s+77ff:8490:5a91:9363/)
+  assert.match(all, /NAME\s+LICENSE\s+SIZE\s+PEERS FORMAT\s+TAGS\s+PUBLISHER/)
+  assert.match(lineWith(all, 'meta-llama/Llama-3-8B'), /llama3\s+15\.0 GiB\s+4 safetensors\s+llm,safetensors,8b\s+77ff:8490:5a91:9363/)
+  assert.match(lineWith(all, 'bob/bert-mini'), /mit\s+42\.0 MiB\s+- safetensors/, 'not counted yet')
   assert.match(all, /acme\/tiny-llama-gguf@q4/)
   await app.press(...'llama')
   const found = await app.until('two results', f => f.includes('Search: llama') && f.includes('2 results'))
@@ -19,6 +21,17 @@ test('results as you type: name, license, size, format, tags, publisher', async 
   await app.until('nothing found', f => f.includes('nothing matches "llamazzz"'))
   await app.press(KEYS.backspace, KEYS.backspace, KEYS.backspace)
   await app.until('two results again', f => f.includes('Search: llama ') && f.includes('2 results'))
+})
+
+test('peer counts fill in while the view is shown, and the selection stays', async t => {
+  const app = await renderApp({ initialView: 'discover', pollMs: 20 })
+  t.after(app.unmount)
+  await app.until('results', f => f.includes('3 results'))
+  await app.press(KEYS.down)
+  const counted = DISCOVERED.map(m => m.name === 'bob/bert-mini' ? { ...m, peers: 7 } : m)
+  app.api.discover = async pattern => counted.filter(m => m.name.includes(pattern))
+  const frame = await app.until('the new count', f => /bob\/bert-mini\s+mit\s+42\.0 MiB\s+7 safetensors/.test(f))
+  assert.match(lineWith(frame, 'acme/tiny-llama-gguf'), /^› /)
 })
 
 test('an empty catalog and a failing search', async t => {

@@ -87,7 +87,9 @@ test('silmaril tui in tmux: views, search, a licensed get, pause, resume, detail
   await term.until('the Discover view with the catalog', s => s.includes('[2 Discover]') && s.includes('acme/tiny-llama'))
   term.type('tiny')
   const found = await term.until('the search', s => s.includes('Search: tiny') && s.includes('1 result'))
-  assert.match(row(found, 'acme/tiny-llama'), /llama3\s+[\d.]+ MiB safetensors .*chat/)
+  assert.match(row(found, 'acme/tiny-llama'), /llama3\s+[\d.]+ MiB\s+(-|\d+) safetensors .*chat/)
+  // Alice seeds it: the DHT count arrives with one of the view's repeated searches.
+  await term.until('the peer count', s => /MiB\s+[1-9]\d* safetensors/.test(row(s, 'acme/tiny-llama')))
 
   term.keys('Enter')
   const asked = await term.until('the license question or a refusal', s => s.includes('(y/n)') || s.includes('could not get'))
