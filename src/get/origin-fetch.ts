@@ -148,3 +148,43 @@ function checkHead (res: IncomingMessage, { start, length, fileLength }: RangeRe
   if (FILE_MISSING.has(status)) return { scope: 'file', reason: `HTTP ${status}` }
   return { scope: 'request', reason: `HTTP ${status}` }
 }
+
+/**
+ * Fetches a whole small file (the manifest) with a plain GET, following redirects: its bytes, or
+ * why not (`missing` for answers that say the file is not there).
+ */
+export async function fetchWhole (url: string, { maxBytes, timeoutMs, signal }: { maxBytes: number, timeoutMs: number, signal: AbortSignal }): Promise<Buffer | { missing: boolean, reason: string }> {
+  let res: Response
+  try {
+    res = await fetch(url, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      redirect: 'follow',
+      headers: { 'accept-encoding': 'identity', 'user-agent': `silmaril/${VERSION}` }
+    })
+  } catch (err) {
+    return { missing: false, reason: signal.aborted ? 'cancelled' : (err as Error).message }
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel().catch(() => {})
+    return { missing: FILE_MISSING.has(res.status), reason: `HTTP ${res.status}` }
+  }
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body?.cancel().catch(() => {})
+    return { missing: true, reason: `it is larger than ${maxBytes} bytes` }
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  try {
+    for await (const chunk of res.body ?? []) {
+      size += (chunk as Uint8Array).length
+      if (size > maxBytes) {
+        await res.body?.cancel().catch(() => {})
+        return { missing: true, reason: `it is larger than ${maxBytes} bytes` }
+      }
+      chunks.push(Buffer.from(chunk as Uint8Array))
+    }
+  } catch (err) {
+    return { missing: false, reason: signal.aborted ? 'cancelled' : (err as Error).message }
+  }
+  return Buffer.concat(chunks)
+}

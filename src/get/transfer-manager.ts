@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type WebTorrent from 'webtorrent'
 import type { DownloadRequest, ServerEvent, TransferInfo, TransferState } from '../api/types.js'
@@ -23,6 +23,7 @@ import { selectPaths } from './selection.js'
 import { downloadInfo, seedInfo, type DownloadView } from './transfer-info.js'
 import { verifyDownload } from './verify.js'
 import type { OriginStarter } from './origin-starter.js'
+import { downloadFromOrigin, piecesOf } from './origin-download.js'
 
 const log = logger('get')
 
@@ -55,6 +56,10 @@ interface Active extends DownloadView {
   lastData: number
   watchdog?: NodeJS.Timeout
   stopOrigin?: () => void
+  /** Fires `torrent.origin_fallback_s` after a start without metadata, when the entry names an origin. */
+  originTimer?: NodeJS.Timeout
+  /** The whole model being fetched from its origin, the swarm stopped (no peer had the metadata). */
+  originRun?: { controller: AbortController, done: Promise<void> }
 }
 
 /**
@@ -250,7 +255,7 @@ export class TransferManager extends EventEmitter {
     if (this.#stopped) return
     const limit = Math.max(1, this.#init.config.limits.max_concurrent_downloads)
     const views = [...this.#downloads.values()]
-    let running = views.filter(v => v.swarm !== undefined).length
+    let running = views.filter(v => v.swarm !== undefined || v.originRun !== undefined).length
     for (const view of views.sort((a, b) => a.record.started_at.localeCompare(b.record.started_at))) {
       if (running >= limit) break
       if (view.swarm !== undefined || view.record.paused || view.record.state !== 'queued') continue
@@ -285,10 +290,83 @@ export class TransferManager extends EventEmitter {
     swarm.on('failed', (err: SilmarilError) => { this.#fail(view, err) })
     this.#setState(view, record.info === null ? 'metadata' : 'downloading')
     swarm.start()
+    if (record.info === null) await this.#armOrigin(view, swarm)
+  }
+
+  /**
+   * With no metadata after `torrent.origin_fallback_s` seconds and an entry naming the model's
+   * origin, fetches the whole model from the origin instead (at once when an earlier run had
+   * started to: its manifest is staged). Once begun, the origin path finishes; the swarm is stopped.
+   */
+  async #armOrigin (view: Active, swarm: SwarmDownload): Promise<void> {
+    const seconds = this.#init.config.torrent.origin_fallback_s
+    if (this.#c.origin === undefined || seconds <= 0) return
+    const entry = [...this.#c.entries()].find(e => e.infohash === view.record.id && e.source !== undefined && (view.record.publisher === null || e.publisher === view.record.publisher))
+    if (entry === undefined) return
+    const begun = await stat(join(view.staging, MANIFEST_FILE)).then(() => true, () => false)
+    if (view.swarm !== swarm) return
+    clearTimeout(view.originTimer)
+    view.originTimer = setTimeout(() => {
+      view.originTimer = undefined
+      if (view.swarm === swarm && swarm.parsed === undefined && !view.record.paused) this.#fromOrigin(view, swarm, entry)
+    }, begun ? 0 : seconds * 1000)
+    view.originTimer.unref()
+  }
+
+  #fromOrigin (view: Active, swarm: SwarmDownload, entry: LiveEntry): void {
+    const { record } = view
+    const source = entry.source
+    if (source === undefined) return
+    log('%s: no metadata from peers; fetching it from the origin %s', record.name ?? record.id, source.url)
+    swarm.removeAllListeners()
+    view.swarm = undefined
+    const controller = new AbortController()
+    const done = (async () => {
+      await swarm.stop()
+      const fetched = await downloadFromOrigin({
+        source,
+        staging: view.staging,
+        entry,
+        requireSignature: this.#init.config.security.verify_manifests,
+        signal: controller.signal,
+        onBytes: count => {
+          record.origin_bytes += count
+          view.lastData = Date.now()
+          this.#progress(view)
+        }
+      })
+      const { torrent } = fetched
+      const selected = selectPaths(torrent.files.filter(f => !f.pad).map(f => f.path), { include: record.include, exclude: record.exclude })
+      for (const file of torrent.files) if (!file.pad && !selected.has(file.path)) await rm(join(view.staging, file.path), { force: true })
+      // Verified above: the swarm download that installs it trusts these pieces (and checks one per file).
+      record.info = Buffer.from(fetched.info).toString('base64')
+      record.infohash_v2 = torrent.infoHashV2
+      record.bitfield = Buffer.from(piecesOf(torrent, selected)).toString('base64')
+      await this.#c.downloads.put(record)
+    })()
+    view.originRun = { controller, done }
+    done.then(async () => {
+      view.originRun = undefined
+      if (controller.signal.aborted || record.paused || this.#stopped || !this.#downloads.has(record.id)) return
+      await this.#activate(view).catch((err: unknown) => { this.#fail(view, SilmarilError.from(err)) })
+    }, async (err: unknown) => {
+      view.originRun = undefined
+      if (controller.signal.aborted) return
+      const error = SilmarilError.from(err)
+      // Only a failure that may pass keeps what was fetched, for "transfers resume" to continue.
+      if (error.code !== 'network' || error.details?.['permanent'] !== false) {
+        await rm(view.staging, { recursive: true, force: true })
+        record.info = null
+        record.bitfield = null
+      }
+      this.#fail(view, error)
+    })
   }
 
   async #onMetadata (view: Active, parsed: ParsedHybridTorrent): Promise<void> {
     const { record } = view
+    clearTimeout(view.originTimer)
+    view.originTimer = undefined
     if (record.infohash_v2 !== null && record.infohash_v2 !== parsed.infoHashV2) {
       throw new SilmarilError('verification_failed', `the torrent's v2 infohash is ${parsed.infoHashV2}, not the ${record.infohash_v2} asked for`)
     }
@@ -348,6 +426,7 @@ export class TransferManager extends EventEmitter {
         folder: view.staging,
         torrent: parsed,
         selected,
+        streamed: await swarm.hashed(),
         ...record.publisher === null ? {} : { publisher: record.publisher },
         requireSignature: this.#init.config.security.verify_manifests
       })
@@ -420,8 +499,16 @@ export class TransferManager extends EventEmitter {
 
   async #detach (view: Active): Promise<void> {
     clearInterval(view.watchdog)
+    clearTimeout(view.originTimer)
+    view.originTimer = undefined
     view.stopOrigin?.()
     view.stopOrigin = undefined
+    const run = view.originRun
+    if (run !== undefined) {
+      run.controller.abort()
+      await run.done.catch(() => {})
+      view.originRun = undefined
+    }
     const swarm = view.swarm
     view.swarm = undefined
     if (swarm === undefined) return
