@@ -301,15 +301,21 @@ export class TransferManager extends EventEmitter {
   async #armOrigin (view: Active, swarm: SwarmDownload): Promise<void> {
     const seconds = this.#init.config.torrent.origin_fallback_s
     if (this.#c.origin === undefined || seconds <= 0) return
-    const entry = [...this.#c.entries()].find(e => e.infohash === view.record.id && e.source !== undefined && (view.record.publisher === null || e.publisher === view.record.publisher))
-    if (entry === undefined) return
     const begun = await stat(join(view.staging, MANIFEST_FILE)).then(() => true, () => false)
-    if (view.swarm !== swarm) return
+    if (view.swarm === swarm) this.#scheduleOrigin(view, swarm, begun ? 0 : seconds * 1000)
+  }
+
+  /** Checks again later while there is no entry with a source: after a restart the catalog may load after the transfers. */
+  #scheduleOrigin (view: Active, swarm: SwarmDownload, ms: number): void {
     clearTimeout(view.originTimer)
     view.originTimer = setTimeout(() => {
       view.originTimer = undefined
-      if (view.swarm === swarm && swarm.parsed === undefined && !view.record.paused) this.#fromOrigin(view, swarm, entry)
-    }, begun ? 0 : seconds * 1000)
+      if (view.swarm !== swarm || swarm.parsed !== undefined || view.record.paused) return
+      const { record } = view
+      const entry = [...this.#c.entries()].find(e => e.infohash === record.id && e.source !== undefined && (record.publisher === null || e.publisher === record.publisher))
+      if (entry === undefined) this.#scheduleOrigin(view, swarm, this.#init.config.torrent.origin_fallback_s * 1000)
+      else this.#fromOrigin(view, swarm, entry)
+    }, ms)
     view.originTimer.unref()
   }
 
