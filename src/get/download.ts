@@ -7,9 +7,10 @@ import type { TransferFile } from '../api/types.js'
 import { SilmarilError } from '../errors.js'
 import { logger } from '../log.js'
 import { MANIFEST_FILE } from '../share/manifest.js'
-import { PadAwareStore } from '../share/pad-store.js'
+import { PadAwareStore, type StoreCallback } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
+import { DownloadHasher, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
 
 const log = logger('get:download')
@@ -46,6 +47,7 @@ export class SwarmDownload extends EventEmitter {
   #manifestSeen = false
   #completed = false
   #lookups: NodeJS.Timeout | undefined
+  #hasher: DownloadHasher | undefined
 
   constructor (init: SwarmDownloadInit) {
     super()
@@ -62,7 +64,7 @@ export class SwarmDownload extends EventEmitter {
     const source = info === null ? this.#init.magnet : Buffer.from(bencode(new Map([['info', new RawBencode(info)]])))
     const torrent = client.add(source, {
       path: staging,
-      store: PadAwareStore,
+      store: this.#storeClass(),
       storeOpts: { folder: staging },
       deselect: true,
       announce: [],
@@ -87,6 +89,8 @@ export class SwarmDownload extends EventEmitter {
     const parsed = this.#parsed
     if (torrent === undefined || parsed === undefined) throw new Error('select() before metadata')
     this.#selected = new Set(paths)
+    void this.#hasher?.stop()
+    this.#hasher = new DownloadHasher(parsed, this.#selected)
     parsed.files.forEach((file, index) => {
       if (file.pad || file.size === 0 || !paths.has(file.path)) return
       for (const piece of pieceRange(parsed, index)) if (torrent.bitfield?.get(piece) !== true) this.#missing.add(piece)
@@ -98,10 +102,20 @@ export class SwarmDownload extends EventEmitter {
   /** Stops fetching and lets go of the torrent; the staged data stays for a later start. */
   async stop (): Promise<void> {
     clearInterval(this.#lookups)
+    const hasher = this.#hasher
+    this.#hasher = undefined
+    await hasher?.stop()
     const torrent = this.#torrent
     this.#torrent = undefined
     if (torrent === undefined || torrent.destroyed) return
     await new Promise<void>(resolve => { torrent.destroy({ destroyStore: false }, () => { resolve() }) })
+  }
+
+  /** Hashes of the selected files that were stored whole in this run (see `DownloadHasher`); call once, after `complete`. */
+  async hashed (): Promise<Map<string, StreamedHashes>> {
+    const hasher = this.#hasher
+    this.#hasher = undefined
+    return await hasher?.finish() ?? new Map()
   }
 
   bitfield (): Uint8Array | null {
@@ -129,6 +143,19 @@ export class SwarmDownload extends EventEmitter {
     return (this.#parsed?.files ?? []).flatMap((file, index) => file.pad
       ? []
       : [{ path: file.path, size: file.size, done_bytes: Math.min(file.size, torrent?.files[index]?.downloaded ?? 0), selected: this.#wanted(file.path) }])
+  }
+
+  /** The pad-aware store, telling the hasher of each piece it writes (webtorrent only stores verified pieces). */
+  #storeClass (): typeof PadAwareStore {
+    const hasher = (): DownloadHasher | undefined => this.#hasher
+    return class HashingStore extends PadAwareStore {
+      override put (index: number, buf: Uint8Array, cb: StoreCallback = noop): void {
+        super.put(index, buf, err => {
+          if (err === null) hasher()?.piece(index, buf)
+          cb(err)
+        })
+      }
+    }
   }
 
   #wanted (path: string): boolean {
@@ -201,3 +228,5 @@ function * pieceRange (parsed: ParsedHybridTorrent, index: number): Generator<nu
   const last = Math.floor((file.offset + file.size - 1) / parsed.pieceLength)
   for (let piece = first; piece <= last; piece++) yield piece
 }
+
+function noop (): void {}

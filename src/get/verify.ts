@@ -2,8 +2,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SilmarilError } from '../errors.js'
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../share/manifest.js'
-import { hashFiles, type FileHashes, type ParsedHybridTorrent } from '../share/torrent/index.js'
+import { hashFiles, PieceLayerBuilder, type FileHashes, type ParsedHybridTorrent, type TorrentFileEntry } from '../share/torrent/index.js'
 import { SHA1_BYTES } from '../share/torrent/piece-hasher.js'
+import type { StreamedHashes } from './download-hasher.js'
 
 export interface VerifyRequest {
   folder: string
@@ -14,6 +15,12 @@ export interface VerifyRequest {
   publisher?: string
   /** Refuse a manifest without a signature (`security.verify_manifests`). */
   requireSignature: boolean
+  /**
+   * Hashes computed from the pieces as they were stored, by path (see `DownloadHasher`): those
+   * files are not read again. Their v1 pieces are the torrent's own, which webtorrent checked
+   * each piece against; their v2 roots and sha256 are checked here like any other file's.
+   */
+  streamed?: ReadonlyMap<string, StreamedHashes>
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
 }
@@ -28,7 +35,8 @@ export interface VerifiedDownload {
 /**
  * Checks a finished download before it may be installed: the manifest (schema, signature, the
  * entry's publisher, the same files as the torrent), then every fetched file's size, v1 pieces,
- * v2 pieces root and the manifest's sha256, from one read of the data. Any mismatch throws a
+ * v2 pieces root and the manifest's sha256, from one read of the data (none for files hashed as
+ * they were stored: see `VerifyRequest.streamed`). Any mismatch throws a
  * `verification_failed` error naming the file and what differed.
  */
 export async function verifyDownload (request: VerifyRequest): Promise<VerifiedDownload> {
@@ -54,12 +62,20 @@ export async function verifyDownload (request: VerifyRequest): Promise<VerifiedD
   }
   const paddedAfter = new Map(torrent.files.map((f, i) => [f.path, torrent.files[i + 1]?.pad === true]))
   const total = wanted.reduce((sum, f) => sum + f.size, 0)
-  const hashes = await hashFiles(wanted.map(f => ({ path: f.path, absolutePath: join(folder, f.path), size: f.size })), {
+  const streamed = new Map(wanted.flatMap(file => {
+    const hashes = request.streamed?.get(file.path)
+    return hashes === undefined ? [] : [[file.path, streamedFileHashes(torrent, file, hashes, paddedAfter.get(file.path) ?? false)]]
+  }))
+  const unread = wanted.filter(f => !streamed.has(f.path))
+  const streamedBytes = total - unread.reduce((sum, f) => sum + f.size, 0)
+  const fromDisk = await hashFiles(unread.map(f => ({ path: f.path, absolutePath: join(folder, f.path), size: f.size })), {
     pieceLength: torrent.pieceLength,
     tailPadded: path => paddedAfter.get(path) ?? false,
     ...request.signal === undefined ? {} : { signal: request.signal },
-    onProgress: done => { request.onProgress?.(done, total) }
+    onProgress: done => { request.onProgress?.(streamedBytes + done, total) }
   })
+  const read = new Map(fromDisk.map(h => [h.path, h]))
+  const hashes = wanted.map(f => streamed.get(f.path) ?? read.get(f.path)!)
   const sha256 = new Map(manifest.files.map(f => [f.path, f.sha256]))
   for (const hash of hashes) {
     const file = wanted.find(f => f.path === hash.path)!
@@ -75,6 +91,15 @@ export async function verifyDownload (request: VerifyRequest): Promise<VerifiedD
     }
   }
   return { manifest, signed, hashes }
+}
+
+/** A streamed file's hashes in the verifier's shape; its v1 pieces are the torrent's, which webtorrent checked. */
+function streamedFileHashes (torrent: ParsedHybridTorrent, file: TorrentFileEntry, hashes: StreamedHashes, tailPadded: boolean): FileHashes {
+  const layer = new PieceLayerBuilder(file.size, torrent.pieceLength)
+  layer.setMany(0, hashes.nodes)
+  const firstPiece = file.offset / torrent.pieceLength
+  const v1Pieces = torrent.pieces.slice(firstPiece * SHA1_BYTES, (firstPiece + layer.shape.pieces) * SHA1_BYTES)
+  return { path: file.path, size: file.size, sha256: hashes.sha256, ...layer.finish(), v1Pieces, v1TailPadded: tailPadded }
 }
 
 /** The manifest must list exactly the torrent's files (besides itself), with the same sizes. */

@@ -1,0 +1,90 @@
+import { createHash, type Hash } from 'node:crypto'
+import { parentPort } from 'node:worker_threads'
+import { fileTreeShape, HASH_BYTES, reduceToRoot, sha256Into } from '../share/torrent/merkle.js'
+import { BLOCK_BYTES } from '../share/torrent/piece-length.js'
+import type { HasherReply, HasherRequest, StreamedFile } from './download-hasher.js'
+
+/**
+ * A download's hash worker: hashes each verified piece as it is stored, so that a finished
+ * download needs no second read. Per file, the merkle node of each piece (in any order) and the
+ * whole-file SHA-256, fed in order; pieces ahead of the next offset wait here, up to a limit.
+ */
+
+const port = parentPort
+if (port === null) throw new Error('download-hash-worker.js runs in a worker thread only')
+
+interface FileState {
+  file: StreamedFile
+  pieces: number
+  nodeLeaves: number
+  sha: Hash
+  next: number
+  ahead: Map<number, Uint8Array>
+  nodes: Uint8Array
+  filled: Uint8Array
+  broken: boolean
+}
+
+let pieceLength = 0
+let maxAheadBytes = 0
+let aheadBytes = 0
+let files: FileState[] = []
+let leaves = Buffer.alloc(0)
+
+port.on('message', (message: HasherRequest) => {
+  if (message.kind === 'init') {
+    pieceLength = message.pieceLength
+    maxAheadBytes = message.maxAheadBytes
+    files = message.files.map(file => {
+      const { pieces, nodeLeaves } = fileTreeShape(file.size, pieceLength)
+      return { file, pieces, nodeLeaves, sha: createHash('sha256'), next: 0, ahead: new Map(), nodes: new Uint8Array(pieces * HASH_BYTES), filled: new Uint8Array(pieces), broken: false }
+    })
+    leaves = Buffer.alloc((Math.max(pieceLength / BLOCK_BYTES, ...files.map(f => f.nodeLeaves)) + 1) * HASH_BYTES)
+  } else if (message.kind === 'piece') {
+    const start = message.index * pieceLength
+    for (const state of files) {
+      const { offset, size } = state.file
+      if (state.broken || start < offset || start >= offset + size) continue
+      addPiece(state, start - offset, message.data.subarray(0, Math.min(pieceLength, offset + size - start)))
+    }
+  } else {
+    port.postMessage({ kind: 'result', files: files.flatMap(result) } satisfies HasherReply)
+  }
+})
+
+function addPiece (state: FileState, at: number, data: Uint8Array): void {
+  const piece = at / pieceLength
+  if (state.filled[piece] === 1) return
+  let count = 0
+  for (let offset = 0; offset < data.length; offset += BLOCK_BYTES) sha256Into(data.subarray(offset, offset + BLOCK_BYTES), leaves, HASH_BYTES * count++)
+  reduceToRoot(leaves, count, state.nodeLeaves, 1)
+  state.nodes.set(leaves.subarray(0, HASH_BYTES), piece * HASH_BYTES)
+  state.filled[piece] = 1
+
+  if (at !== state.next) {
+    // Kept for the in-order SHA-256; past the limit the file is hashed from disk after the download instead.
+    aheadBytes += data.length
+    state.ahead.set(at, data)
+    if (aheadBytes > maxAheadBytes) drop(state)
+    return
+  }
+  state.sha.update(data)
+  state.next += data.length
+  for (let waiting = state.ahead.get(state.next); waiting !== undefined; waiting = state.ahead.get(state.next)) {
+    state.ahead.delete(state.next)
+    aheadBytes -= waiting.length
+    state.sha.update(waiting)
+    state.next += waiting.length
+  }
+}
+
+function drop (state: FileState): void {
+  state.broken = true
+  for (const data of state.ahead.values()) aheadBytes -= data.length
+  state.ahead.clear()
+}
+
+function result (state: FileState): Array<HasherReply['files'][number]> {
+  if (state.broken || state.next !== state.file.size || state.filled.includes(0)) return []
+  return [{ path: state.file.path, sha256: state.sha.digest('hex'), nodes: state.nodes }]
+}
