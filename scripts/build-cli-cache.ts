@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { dirname } from 'node:path'
@@ -10,20 +9,21 @@ import { Script } from 'node:vm'
  * far, and on exit writes the cache again with every function V8 compiled on the way.
  */
 
-const DIGEST_BYTES = 32
+const BUILD_ID = /\/\/ silmaril-build ([0-9a-f]{32})\n$/
 const [bundle, ...args] = process.argv.slice(2)
 if (bundle === undefined) throw new Error('usage: build-cli-cache.js <bundle> <command…>')
 const cacheFile = `${bundle}.cache`
 
 const source = readFileSync(bundle, 'utf8')
-const digest = createHash('sha256').update(source).digest()
+const id = BUILD_ID.exec(source.slice(-64))?.[1]
+if (id === undefined) throw new Error(`${bundle} does not end with its build id`)
 let cachedData: Buffer | undefined
 try {
   const cache = readFileSync(cacheFile)
-  if (digest.equals(cache.subarray(0, DIGEST_BYTES))) cachedData = cache.subarray(DIGEST_BYTES)
+  if (cache.toString('latin1', 0, id.length) === id) cachedData = cache.subarray(id.length)
 } catch {}
 const script = new Script(Module.wrap(source), { filename: bundle, cachedData })
-process.on('exit', () => { writeFileSync(cacheFile, Buffer.concat([digest, script.createCachedData()])) })
+process.on('exit', () => { writeFileSync(cacheFile, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()])) })
 process.argv = [process.argv[0] ?? process.execPath, bundle, ...args]
 const module = { exports: {} }
 ;(script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle))

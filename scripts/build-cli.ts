@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -51,6 +52,8 @@ async function bundle (): Promise<void> {
     logLevel: 'warning'
   })
   if ((await readFile(BUNDLE, 'utf8')).includes('import(')) throw new Error(`${BUNDLE} has a dynamic import left, which a vm.Script cannot run`)
+  // The id pairs the bundle with its code cache: bin/silmaril.js reads it from the end, no hashing.
+  await appendFile(BUNDLE, `// silmaril-build ${randomBytes(16).toString('hex')}\n`)
 }
 
 /** Runs the training commands against a stand-in daemon that answers every request with empty lists. */
