@@ -129,6 +129,8 @@ export interface UnshareResult {
 export type TransferState =
   | 'queued'
   | 'metadata'
+  /** Re-hashing the staged data before fetching the rest (a resumed download). */
+  | 'checking'
   | 'downloading'
   | 'verifying'
   | 'installing'

@@ -34,7 +34,8 @@ export interface SwarmDownloadInit {
  * the manifest alone, then the files the caller selects; reports when every selected piece is in.
  * Knows nothing of catalogs, policy or installing: the transfer manager drives it through events:
  * `metadata` (ParsedHybridTorrent), `manifest` (its bytes, on disk before any other file),
- * `progress`, `complete` (every selected piece verified), `banned` (address, piece), `failed` (SilmarilError).
+ * `ready` (the staged data is checked), `progress`, `complete` (every selected piece verified),
+ * `banned` (address, piece), `failed` (SilmarilError).
  */
 export class SwarmDownload extends EventEmitter {
   readonly #init: SwarmDownloadInit
@@ -179,6 +180,7 @@ export class SwarmDownload extends EventEmitter {
   }
 
   #onReady (torrent: Torrent): void {
+    this.emit('ready')
     const parsed = this.#parsed
     if (parsed === undefined) return
     const manifestIndex = parsed.files.findIndex(f => f.path === MANIFEST_FILE)

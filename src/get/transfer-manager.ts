@@ -288,7 +288,12 @@ export class TransferManager extends EventEmitter {
     })
     swarm.on('complete', () => { void this.#complete(view).catch(err => { this.#fail(view, SilmarilError.from(err)) }) })
     swarm.on('failed', (err: SilmarilError) => { this.#fail(view, err) })
-    this.#setState(view, record.info === null ? 'metadata' : 'downloading')
+    // With the metadata known, webtorrent first re-hashes what is staged (after a crash, all of it).
+    swarm.once('ready', () => {
+      view.lastData = Date.now()
+      if (view.record.state === 'checking') this.#setState(view, 'downloading')
+    })
+    this.#setState(view, record.info === null ? 'metadata' : 'checking')
     swarm.start()
     if (record.info === null) await this.#armOrigin(view, swarm)
   }
@@ -494,7 +499,7 @@ export class TransferManager extends EventEmitter {
     view.lastData = Date.now()
     if (timeoutMs <= 0) return
     view.watchdog = setInterval(() => {
-      if (view.swarm === undefined || view.record.state === 'verifying' || view.record.state === 'installing') return
+      if (view.swarm === undefined || view.record.state === 'checking' || view.record.state === 'verifying' || view.record.state === 'installing') return
       if (Date.now() - view.lastData < timeoutMs) return
       this.#fail(view, new SilmarilError('network',
         `no data from peers${view.stopOrigin === undefined ? '' : ' or the origin'} for ${timeoutMs / 1000} s (torrent.download_timeout); ` +
