@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import bencode from 'bencode'
-import { MAX_DEPTH, wellFormedKrpc } from '../../src/dht/krpc-guard.js'
+import { MAX_DEPTH } from '../../src/dht/krpc-codec.js'
+import { wellFormedKrpc } from '../../src/dht/krpc-guard.js'
 import { crashingQueries, getQuery, pingQuery } from '../helpers/krpc-datagrams.js'
 
 const ID = Buffer.alloc(20, 3)
@@ -150,6 +151,8 @@ test('truncated, oversized and deeply nested datagrams are dropped without throw
   assert.equal(wellFormedKrpc(Buffer.from('d1:t99999:aa1:y1:qe')), false)
   assert.equal(wellFormedKrpc(Buffer.from('d1:ti1.5e1:y1:qe')), false)
   const nested = (depth: number): Buffer => Buffer.from(`d1:ad2:id20:${'i'.repeat(20)}1:v${'l'.repeat(depth)}${'e'.repeat(depth)}e1:q3:put1:t2:aa1:y1:qe`)
-  assert.equal(wellFormedKrpc(nested(MAX_DEPTH - 1)), true)
+  // The message and `a` are two of the MAX_DEPTH levels.
+  assert.equal(wellFormedKrpc(nested(MAX_DEPTH - 2)), true)
+  assert.equal(wellFormedKrpc(nested(MAX_DEPTH - 1)), false)
   assert.equal(wellFormedKrpc(nested(30_000)), false)
 })
