@@ -79,8 +79,21 @@ function bytesAt (): number {
   return start
 }
 
+const KNOWN_KEYS = ['a', 'e', 'q', 'r', 't', 'v', 'y', 'id', 'k', 'ip', 'cas', 'seq', 'sig', 'salt', 'port', 'nodes', 'token', 'nodes6', 'target', 'values', 'info_hash', 'implied_port']
+/** KRPC's own keys by length, so decoding them makes no new string. */
+const KEYS_BY_LENGTH: string[][] = []
+for (const key of KNOWN_KEYS) (KEYS_BY_LENGTH[key.length] ??= []).push(key)
+
 // bencode 2 turns keys into strings with Buffer#toString(), i.e. UTF-8; for ASCII latin1 is the same and cheaper.
 function keyString (start: number, end: number): string {
+  const known = KEYS_BY_LENGTH[end - start]
+  if (known !== undefined) {
+    for (const key of known) {
+      let i = 0
+      while (i < key.length && data[start + i] === key.charCodeAt(i)) i++
+      if (i === key.length) return key
+    }
+  }
   for (let i = start; i < end; i++) {
     if (data[i]! >= 0x80) return data.toString('utf8', start, end)
   }
@@ -126,14 +139,14 @@ function encodeValue (v: unknown): void {
   if (v === null || v === undefined) return
   if (typeof v === 'string') {
     const bytes = Buffer.byteLength(v)
-    writeAscii(`${bytes}:`)
+    writeLength(bytes)
     if (length + bytes > SCRATCH_BYTES) throw UNSUPPORTED
     length += scratch.write(v, length, 'utf8')
   } else if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) throw UNSUPPORTED
     writeAscii(`i${v}e`)
   } else if (Buffer.isBuffer(v)) {
-    writeAscii(`${v.length}:`)
+    writeLength(v.length)
     if (length + v.length > SCRATCH_BYTES) throw UNSUPPORTED
     length += v.copy(scratch, length)
   } else if (Array.isArray(v)) {
@@ -159,6 +172,20 @@ function encodeValue (v: unknown): void {
 function end (): void {
   if (length >= SCRATCH_BYTES) throw UNSUPPORTED
   scratch[length++] = END
+}
+
+/** Writes `<n>:` without making a string: most of what a reply holds is byte strings. */
+function writeLength (n: number): void {
+  if (n >= 10_000) {
+    writeAscii(`${n}:`)
+    return
+  }
+  if (length + 6 > SCRATCH_BYTES) throw UNSUPPORTED
+  if (n >= 1000) scratch[length++] = 0x30 + Math.floor(n / 1000)
+  if (n >= 100) scratch[length++] = 0x30 + Math.floor(n / 100) % 10
+  if (n >= 10) scratch[length++] = 0x30 + Math.floor(n / 10) % 10
+  scratch[length++] = 0x30 + n % 10
+  scratch[length++] = COLON
 }
 
 function writeAscii (text: string): void {

@@ -43,6 +43,10 @@ test('encodes as bencode 2 does, byte for byte', () => {
     assert.notEqual(encoded, null)
     assert.deepEqual(encoded, bencode2.encode(value))
   }
+  for (const n of [0, 9, 10, 99, 100, 999, 1000, 9999, 10_000, 60_000]) {
+    const value = { b: Buffer.alloc(n, 1), s: 'x'.repeat(n % 5000) }
+    assert.deepEqual(encodeKrpc(value), bencode2.encode(value), `${n} bytes`)
+  }
 })
 
 test('declines what only bencode 2 encodes', () => {
