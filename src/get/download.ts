@@ -12,6 +12,7 @@ import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/i
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
 import { DownloadHasher, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
+import { selectPaths, type FileSelection } from './selection.js'
 
 const log = logger('get:download')
 
@@ -27,6 +28,8 @@ export interface SwarmDownloadInit {
   /** Info bytes known from an earlier run. */
   info: Uint8Array | null
   bitfield: Uint8Array | null
+  /** The files the caller means to select once the manifest passes: progress counts them from the start. */
+  selection: FileSelection
 }
 
 /**
@@ -43,6 +46,7 @@ export class SwarmDownload extends EventEmitter {
   #parsed: ParsedHybridTorrent | undefined
   #guard: PeerGuard | undefined
   #selected: Set<string> | undefined
+  #intended: Set<string> | undefined
   #missing = new Set<number>()
   #manifestPieces = new Set<number>()
   #manifestSeen = false
@@ -159,8 +163,9 @@ export class SwarmDownload extends EventEmitter {
     }
   }
 
+  /** The selection, or until there is one the files the caller means to select. */
   #wanted (path: string): boolean {
-    return this.#selected === undefined ? path === MANIFEST_FILE : this.#selected.has(path)
+    return (this.#selected ?? this.#intended)?.has(path) ?? path === MANIFEST_FILE
   }
 
   #onMetadata (torrent: Torrent): void {
@@ -173,6 +178,7 @@ export class SwarmDownload extends EventEmitter {
       return this.#fail(new SilmarilError('verification_failed', `the torrent from peers is not a Silmaril model torrent: ${(err as Error).message}`))
     }
     this.#parsed = parsed
+    this.#intended = selectPaths(parsed.files.filter(f => !f.pad).map(f => f.path), this.#init.selection)
     const manifestIndex = parsed.files.findIndex(f => f.path === MANIFEST_FILE)
     if (manifestIndex < 0) return this.#fail(new SilmarilError('verification_failed', `the torrent has no ${MANIFEST_FILE}; it is not a Silmaril model`))
     this.#manifestPieces = new Set(pieceRange(parsed, manifestIndex))

@@ -273,7 +273,8 @@ export class TransferManager extends EventEmitter {
       magnet: record.magnet,
       staging: view.staging,
       info: record.info === null ? null : Buffer.from(record.info, 'base64'),
-      bitfield: record.bitfield === null ? null : Buffer.from(record.bitfield, 'base64')
+      bitfield: record.bitfield === null ? null : Buffer.from(record.bitfield, 'base64'),
+      selection: { include: record.include, exclude: record.exclude }
     })
     // Trusted once: a crash after this start leaves no bitfield, and the staged data is hashed again.
     record.bitfield = null
