@@ -54,6 +54,7 @@ export async function run (report: BenchReport): Promise<void> {
 
     const [pidA, pidB] = await Promise.all([daemonPid(a), daemonPid(b)])
     const watch = await watchTransfer(b, shared.infohash)
+    const rssBefore = await Promise.all([pidA, pidB].map(async pid => Math.round(await procStatusKb(pid, 'VmRSS') / 1024)))
     const rss = sampleRss([pidA, pidB])
     const cpuBefore = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB)])
     let installed: LocalModel
@@ -101,7 +102,7 @@ export async function run (report: BenchReport): Promise<void> {
     report.notes.push(`model: ${SHARDS} safetensors shards of random F16 + config.json + tokenizer.json + index, ${size} bytes; piece length ${pieceLength}; A hashed and shared it in ${shareSeconds.toFixed(1)} s (not timed above)`)
     report.notes.push(`discover --refresh until found: ${discoverSeconds.toFixed(2)} s of the end to end; transfer phases on B (SSE, ms after the transfer appeared): ${watch.describe()}`)
     report.notes.push(`daemon CPU during discover+get: A ${cpuA.toFixed(1)} s, B ${cpuB.toFixed(1)} s over ${endToEndSeconds.toFixed(1)} s wall`)
-    report.notes.push(`peak RSS sampled every ${RSS_SAMPLE_MS} ms during discover+get: A ${peakA} MB, B ${peakB} MB (target < ${RSS_TARGET_MB}); lifetime VmHWM: A ${hwm[0]} MB (includes hashing at share), B ${hwm[1]} MB`)
+    report.notes.push(`peak RSS sampled every ${RSS_SAMPLE_MS} ms during discover+get: A ${peakA} MB, B ${peakB} MB (target < ${RSS_TARGET_MB}), from A ${rssBefore[0]} MB, B ${rssBefore[1]} MB when it began; lifetime VmHWM: A ${hwm[0]} MB (includes hashing at share), B ${hwm[1]} MB`)
     const model = cpus()[0]?.model.trim() ?? 'unknown CPU'
     report.notes.push(`${availableParallelism()} CPUs (${model}); load average ${loadavg()[0]!.toFixed(2)} at the end; MB = 10^6 bytes; target: silmaril ≥ libtorrent MB/s, RSS < ${RSS_TARGET_MB} MB`)
   } finally {
