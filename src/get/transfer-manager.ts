@@ -408,7 +408,7 @@ export class TransferManager extends EventEmitter {
     const selected = selectPaths(parsed.files.filter(f => !f.pad).map(f => f.path), { include: record.include, exclude: record.exclude })
     const { done } = swarm.progress()
     const needed = parsed.files.filter(f => !f.pad && selected.has(f.path)).reduce((sum, f) => sum + f.size, 0) - done
-    await checkSpace({ dir: this.#init.layout.staging, needed: Math.max(0, needed), used: await this.#usedBytes(), quotaGb: config.limits.disk_quota_gb })
+    await checkSpace({ dir: this.#init.layout.staging, needed: Math.max(0, needed), used: await this.#usedBytes(view), quotaGb: config.limits.disk_quota_gb })
     Object.assign(record, { name: manifest.name, revision: manifest.revision, license: manifest.license, publisher: record.publisher ?? manifest.publisher })
     view.manifest = manifest
     await this.#c.downloads.put(record)
@@ -488,9 +488,10 @@ export class TransferManager extends EventEmitter {
   }
 
   /** Bytes of registered models and of every download's selected files, for the disk quota. */
-  async #usedBytes (): Promise<number> {
+  /** Installed models plus what the other running downloads will take, all of it reserved. */
+  async #usedBytes (except?: Active): Promise<number> {
     const models = (await this.#c.models.list()).reduce((sum, m) => sum + m.size, 0)
-    const staged = [...this.#downloads.values()].reduce((sum, v) => sum + (v.swarm?.progress().total ?? 0), 0)
+    const staged = [...this.#downloads.values()].reduce((sum, v) => sum + (v === except ? 0 : v.swarm?.progress().total ?? 0), 0)
     return models + staged
   }
 
