@@ -14,20 +14,12 @@ import time
 
 import libtorrent as lt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'helpers', 'libtorrent'))
+from loopback_session import loopback_session  # noqa: E402
+
 
 def session():
-    return lt.session({
-        'listen_interfaces': '127.0.0.1:0',
-        'outgoing_interfaces': '127.0.0.1',
-        'enable_dht': False,
-        'enable_lsd': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_incoming_utp': False,
-        'enable_outgoing_utp': False,
-        'allow_multiple_connections_per_ip': True,
-        'alert_mask': lt.alert_category.error | lt.alert_category.status,
-    })
+    return loopback_session()
 
 
 def wait_for(ses, wanted, seconds):

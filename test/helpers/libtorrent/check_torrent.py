@@ -8,21 +8,13 @@ import sys
 import time
 
 import libtorrent as lt
+from loopback_session import loopback_session
 
 TIMEOUT_SECONDS = 60
 
 
 def main(torrent, save_path):
-    session = lt.session({
-        'listen_interfaces': '127.0.0.1:0',
-        'enable_dht': False,
-        'enable_lsd': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_incoming_utp': False,
-        'enable_outgoing_utp': False,
-        'alert_mask': lt.alert_category.error | lt.alert_category.status,
-    })
+    session = loopback_session()
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path

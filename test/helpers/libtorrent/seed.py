@@ -12,6 +12,7 @@ import sys
 import time
 
 import libtorrent as lt
+from loopback_session import STATUS_ALERTS, loopback_session
 
 
 def emit(event, **fields):
@@ -23,20 +24,7 @@ def note(message):
 
 
 def make_session():
-    return lt.session({
-        'listen_interfaces': '127.0.0.1:0',
-        'outgoing_interfaces': '127.0.0.1',
-        'enable_dht': False,
-        'enable_lsd': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_incoming_utp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_tcp': True,
-        'enable_outgoing_tcp': True,
-        'allow_multiple_connections_per_ip': True,
-        'alert_mask': lt.alert_category.error | lt.alert_category.status | lt.alert_category.peer,
-    })
+    return loopback_session(STATUS_ALERTS | lt.alert_category.peer)
 
 
 def drain(session, wanted=()):
