@@ -88,12 +88,13 @@ export class SwarmDownload extends EventEmitter {
     this.#lookups.unref()
   }
 
-  /** Fetches these torrent paths (after `manifest`); the manifest stays selected. */
-  select (paths: ReadonlySet<string>): void {
+  /** Fetches the files the request selects (after `manifest`); the manifest stays selected. */
+  select (): void {
     const torrent = this.#torrent
     const parsed = this.#parsed
-    if (torrent === undefined || parsed === undefined) throw new Error('select() before metadata')
-    this.#selected = new Set(paths)
+    const paths = this.#intended
+    if (torrent === undefined || parsed === undefined || paths === undefined) throw new Error('select() before metadata')
+    this.#selected = paths
     void this.#hasher?.stop()
     this.#hasher = new DownloadHasher(parsed, this.#selected)
     parsed.files.forEach((file, index) => {

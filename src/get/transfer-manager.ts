@@ -405,9 +405,9 @@ export class TransferManager extends EventEmitter {
     checkLicensePolicy(manifest.license, config.policy, record.accept_license, manifest.name)
     if (record.name === null) await this.#checkTarget(manifest.name, record.output ?? undefined)
     view.replaces = (await this.#c.models.get(manifest.name))?.path
-    const selected = selectPaths(parsed.files.filter(f => !f.pad).map(f => f.path), { include: record.include, exclude: record.exclude })
-    const { done } = swarm.progress()
-    const needed = parsed.files.filter(f => !f.pad && selected.has(f.path)).reduce((sum, f) => sum + f.size, 0) - done
+    // From the metadata on, progress counts the files the request selects.
+    const { done, total } = swarm.progress()
+    const needed = total - done
     await checkSpace({ dir: this.#init.layout.staging, needed: Math.max(0, needed), used: await this.#usedBytes(view), quotaGb: config.limits.disk_quota_gb })
     Object.assign(record, { name: manifest.name, revision: manifest.revision, license: manifest.license, publisher: record.publisher ?? manifest.publisher })
     view.manifest = manifest
@@ -421,7 +421,7 @@ export class TransferManager extends EventEmitter {
         onError: err => { this.#emit({ type: 'error', code: err.code, message: `origin ${manifest.source?.url ?? ''}: ${err.message}`, transfer_id: record.id }) }
       })
     }
-    swarm.select(selected)
+    swarm.select()
     this.#progress(view, true)
   }
 
