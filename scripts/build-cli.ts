@@ -36,6 +36,24 @@ const keepModuleUrls: Plugin = {
   }
 }
 
+/**
+ * yargs imports node:assert (~4 ms to load) for two invariant checks it runs on every command;
+ * these pass without loading it and fall back to it to report a broken invariant.
+ */
+const lazyAssert: Plugin = {
+  name: 'lazy-assert',
+  setup (b) {
+    b.onResolve({ filter: /^assert$/ }, ({ importer }) => importer.includes(`${sep}yargs${sep}`) ? { path: 'lazy-assert', namespace: 'silmaril' } : undefined)
+    b.onLoad({ filter: /^lazy-assert$/, namespace: 'silmaril' }, () => ({
+      loader: 'js',
+      contents: [
+        "export function strictEqual (actual, expected, message) { if (actual !== expected) require('node:assert').strictEqual(actual, expected, message) }",
+        "export function notStrictEqual (actual, expected, message) { if (actual === expected) require('node:assert').notStrictEqual(actual, expected, message) }"
+      ].join('\n')
+    }))
+  }
+}
+
 async function bundle (): Promise<void> {
   // CommonJS, because Node 20 takes a code cache only for scripts; the commands' dynamic imports
   // become lazy initialisers inside the bundle.
@@ -48,7 +66,7 @@ async function bundle (): Promise<void> {
     target: 'node20.19',
     sourcemap: 'linked',
     banner: { js: "const __silmarilBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [keepModuleUrls],
+    plugins: [keepModuleUrls, lazyAssert],
     logLevel: 'warning'
   })
   if ((await readFile(BUNDLE, 'utf8')).includes('import(')) throw new Error(`${BUNDLE} has a dynamic import left, which a vm.Script cannot run`)

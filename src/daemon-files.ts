@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { link, open, readFile, rm, writeFile, rename } from 'node:fs/promises'
 import { SilmarilError } from './errors.js'
@@ -104,7 +103,8 @@ export async function readToken (file: string): Promise<string | undefined> {
 export async function loadOrCreateToken (file: string): Promise<string> {
   const existing = await readToken(file)
   if (existing !== undefined) return existing
-  const token = randomBytes(32).toString('base64url')
+  // Web Crypto, loaded on first use: importing node:crypto costs every CLI command ~3 ms.
+  const token = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
   const temp = `${file}.${process.pid}.tmp`
   await writeFile(temp, `${token}\n`, { mode: SECRET_FILE_MODE })
   try {

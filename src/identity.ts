@@ -1,6 +1,7 @@
 import { link, open, readFile, rm } from 'node:fs/promises'
 import { SilmarilError } from './errors.js'
 import { generateSeed, keyPairFromSeed } from './dht/ed25519.js'
+import { fingerprint } from './fingerprint.js'
 
 /** A node's ed25519 publisher key. The public key in lowercase hex is the publisher id. */
 export interface Identity {
@@ -14,9 +15,7 @@ export interface Identity {
 
 const KEY_FILE_MODE = 0o600
 
-export function fingerprint (publisherId: string): string {
-  return (publisherId.slice(0, 16).match(/.{4}/g) ?? []).join(':')
-}
+export { fingerprint }
 
 export function identityFromSeed (seed: Uint8Array): Identity {
   const { publicKey, secretSeed } = keyPairFromSeed(seed)

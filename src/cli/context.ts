@@ -44,26 +44,38 @@ export class CliContext {
 
   /** The daemon's URL: SILMARIL_DAEMON_URL, else the running daemon's daemon.json, else the configured address. */
   async daemonUrl (): Promise<string> {
+    return (await this.#locate()).url
+  }
+
+  async #locate (): Promise<{ url: string, running: boolean }> {
     const fromEnv = this.env['SILMARIL_DAEMON_URL']
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+    if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv, running: true }
     const { config, dataDir } = await this.config()
     const info = await liveDaemonInfo(dataLayout(dataDir).daemonInfo)
-    if (info !== undefined) return info.url
+    if (info !== undefined) return { url: info.url, running: true }
     const host = config.daemon.bind_address === '0.0.0.0' ? '127.0.0.1' : config.daemon.bind_address
-    return `http://${host.includes(':') ? `[${host}]` : host}:${config.daemon.port}`
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${config.daemon.port}`, running: false }
   }
 
   async client (): Promise<DaemonClient> {
-    const fromEnv = this.env['SILMARIL_TOKEN']
-    const token = fromEnv !== undefined && fromEnv !== '' ? fromEnv : await readToken(dataLayout((await this.config()).dataDir).apiToken)
-    return new DaemonClient({ url: await this.daemonUrl(), token })
+    return (await this.#connect()).client
   }
 
-  /** A client of a running daemon, starting one first when `daemon.auto_start` allows. */
+  async #connect (): Promise<{ client: DaemonClient, running: boolean }> {
+    const fromEnv = this.env['SILMARIL_TOKEN']
+    const token = fromEnv !== undefined && fromEnv !== '' ? fromEnv : await readToken(dataLayout((await this.config()).dataDir).apiToken)
+    const { url, running } = await this.#locate()
+    return { client: new DaemonClient({ url, token }), running }
+  }
+
+  /**
+   * A client of a running daemon, starting one first when `daemon.auto_start` allows. A daemon.json
+   * whose process is alive is taken at its word (a health check would cost every command a round trip);
+   * if that daemon does not answer, the command's own request reports it unreachable.
+   */
   async daemon (): Promise<DaemonClient> {
-    const client = await this.client()
-    if (this.env['SILMARIL_DAEMON_URL'] !== undefined && this.env['SILMARIL_DAEMON_URL'] !== '') return client
-    if (await client.healthy()) return client
+    const { client, running } = await this.#connect()
+    if (running || await client.healthy()) return client
     const { config } = await this.config()
     if (!config.daemon.auto_start) {
       const { SilmarilError } = await import('../errors.js')

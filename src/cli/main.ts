@@ -160,7 +160,18 @@ export async function main (argv: string[]): Promise<void> {
       process.exit(2)
     })
 
+  skipHelpCache(parser)
   await parser.parseAsync()
+}
+
+/**
+ * yargs renders a command's whole help as soon as its handler starts (~4 ms on every command), so
+ * that a failing handler can show it. Ours never does: `fail` prints the error alone.
+ */
+function skipHelpCache (parser: Argv<GlobalArgs>): void {
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.()
+  const usage = internals?.getUsageInstance?.()
+  if (usage?.cacheHelpMessage !== undefined) usage.cacheHelpMessage = () => {}
 }
 
 void main(hideBin(process.argv))

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink'
 import { useEffect, useRef, useState } from 'react'
 import type { DiscoveredModel, TransferInfo } from '../api/types.js'
-import { fingerprint } from '../identity.js'
+import { fingerprint } from '../fingerprint.js'
 import type { TuiApi } from './api.js'
 import { fit, formatBytes } from './format.js'
 import { errorNotice, type Notify } from './messages.js'

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink'
-import { fingerprint } from '../identity.js'
+import { fingerprint } from '../fingerprint.js'
 import type { TransferFile, TransferInfo, TransferPeer } from '../api/types.js'
 import type { TuiApi } from './api.js'
 import { fit, formatBytes, formatEta, formatPercent, formatRate, formatRatio, progressBar } from './format.js'

@@ -1,5 +1,5 @@
 import type { DiscoveredModel } from '../../api/types.js'
-import { fingerprint } from '../../identity.js'
+import { fingerprint } from '../../fingerprint.js'
 import type { CliContext } from '../context.js'
 import { formatBytes, formatTable } from '../output.js'
 
