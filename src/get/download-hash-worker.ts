@@ -2,11 +2,11 @@ import { createHash, type Hash } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
 import { fileTreeShape, HASH_BYTES, reduceToRoot, sha256Into } from '../share/torrent/merkle.js'
 import { BLOCK_BYTES } from '../share/torrent/piece-length.js'
-import type { HasherReply, HasherRequest, StreamedFile } from './download-hasher.js'
+import type { HashedFile, HasherReply, HasherRequest, StreamedFile } from './download-hasher.js'
 
 /**
- * A download's hash worker: hashes each verified piece as it is stored, so that a finished
- * download needs no second read. Per file, the merkle node of each piece (in any order) and the
+ * A download's hash worker: checks each piece's SHA-1 for webtorrent and hashes the verified ones
+ * for their files, so that a finished download needs no second read. Per file, the merkle node of each piece (in any order) and the
  * whole-file SHA-256, fed in order; pieces ahead of the next offset wait here, up to a limit.
  */
 
@@ -41,18 +41,29 @@ port.on('message', (message: HasherRequest) => {
     })
     leaves = Buffer.alloc((Math.max(pieceLength / BLOCK_BYTES, ...files.map(f => f.nodeLeaves)) + 1) * HASH_BYTES)
   } else if (message.kind === 'piece') {
-    const start = message.index * pieceLength
-    for (const state of files) {
-      const { offset, size } = state.file
-      if (state.broken || start < offset || start >= offset + size) continue
-      addPiece(state, start - offset, message.data.subarray(0, Math.min(pieceLength, offset + size - start)))
-    }
+    addToFiles(message.index, message.data, false)
+  } else if (message.kind === 'verify') {
+    const { id, index, data, expected } = message
+    const hex = createHash('sha1').update(data).digest('hex')
+    // Only a piece that verified counts for its files; it goes back to the main thread either way.
+    if (hex === expected) addToFiles(index, data, true)
+    port.postMessage({ kind: 'verified', id, hex, data } satisfies HasherReply, [data.buffer as ArrayBuffer])
   } else {
     port.postMessage({ kind: 'result', files: files.flatMap(result) } satisfies HasherReply)
   }
 })
 
-function addPiece (state: FileState, at: number, data: Uint8Array): void {
+/** `lent`: the piece goes back to the main thread, so a piece kept for later is copied. */
+function addToFiles (index: number, data: Uint8Array, lent: boolean): void {
+  const start = index * pieceLength
+  for (const state of files) {
+    const { offset, size } = state.file
+    if (state.broken || start < offset || start >= offset + size) continue
+    addPiece(state, start - offset, data.subarray(0, Math.min(pieceLength, offset + size - start)), lent)
+  }
+}
+
+function addPiece (state: FileState, at: number, data: Uint8Array, lent: boolean): void {
   const piece = at / pieceLength
   if (state.filled[piece] === 1) return
   let count = 0
@@ -64,7 +75,7 @@ function addPiece (state: FileState, at: number, data: Uint8Array): void {
   if (at !== state.next) {
     // Kept for the in-order SHA-256; past the limit the file is hashed from disk after the download instead.
     aheadBytes += data.length
-    state.ahead.set(at, data)
+    state.ahead.set(at, lent ? data.slice() : data)
     if (aheadBytes > maxAheadBytes) drop(state)
     return
   }
@@ -84,7 +95,7 @@ function drop (state: FileState): void {
   state.ahead.clear()
 }
 
-function result (state: FileState): Array<HasherReply['files'][number]> {
+function result (state: FileState): HashedFile[] {
   if (state.broken || state.next !== state.file.size || state.filled.includes(0)) return []
   return [{ path: state.file.path, sha256: state.sha.digest('hex'), nodes: state.nodes }]
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { logger } from '../log.js'
 import type { ParsedHybridTorrent } from '../share/torrent/index.js'
@@ -13,13 +14,19 @@ export interface StreamedFile { path: string, offset: number, size: number }
 export type HasherRequest =
   | { kind: 'init', pieceLength: number, maxAheadBytes: number, files: StreamedFile[] }
   | { kind: 'piece', index: number, data: Uint8Array }
+  /** A piece not yet verified: the worker takes it only if its SHA-1 is `expected`, and sends it back. */
+  | { kind: 'verify', id: number, index: number, data: Uint8Array, expected: string }
   | { kind: 'finish' }
 
-export interface HasherReply {
-  kind: 'result'
+export interface HashedFile { path: string, sha256: string, nodes: Uint8Array }
+
+export type HasherReply =
   /** Files whose every byte was stored (and hashed) in this run: their SHA-256 and piece-layer nodes. */
-  files: Array<{ path: string, sha256: string, nodes: Uint8Array }>
-}
+  | { kind: 'result', files: HashedFile[] }
+  | { kind: 'verified', id: number, hex: string, data: Uint8Array }
+
+/** What webtorrent (patched, see patches/) awaits in place of hashing a piece on the main thread. */
+export interface PieceCheck { hex: string, buf: Uint8Array }
 
 /** Hashes of a file computed from the pieces as they were stored, in place of reading it again. */
 export interface StreamedHashes {
@@ -37,8 +44,13 @@ export interface StreamedHashes {
 export class DownloadHasher {
   #worker: Worker | undefined
   #failed = false
+  /** Pieces the worker took through `verify`, which `piece` then skips. */
+  readonly #taken: Uint8Array
+  readonly #checks = new Map<number, (check: PieceCheck) => void>()
+  #nextCheck = 0
 
   constructor (torrent: ParsedHybridTorrent, paths: ReadonlySet<string>) {
+    this.#taken = new Uint8Array(torrent.pieceCount)
     const files = torrent.files.filter(f => !f.pad && f.size > 0 && paths.has(f.path)).map(f => ({ path: f.path, offset: f.offset, size: f.size }))
     if (files.length === 0) return
     const worker = new Worker(WORKER_URL)
@@ -46,14 +58,44 @@ export class DownloadHasher {
     worker.on('error', err => {
       log('hash worker failed, the download will be hashed from disk: %s', err.message)
       this.#failed = true
+      this.#abandonChecks()
+    })
+    worker.on('message', (reply: HasherReply) => {
+      if (reply.kind !== 'verified') return
+      const resolve = this.#checks.get(reply.id)
+      this.#checks.delete(reply.id)
+      resolve?.({ hex: reply.hex, buf: reply.data })
     })
     worker.postMessage({ kind: 'init', pieceLength: torrent.pieceLength, maxAheadBytes: MAX_AHEAD_BYTES, files } satisfies HasherRequest)
     this.#worker = worker
   }
 
+  /**
+   * Checks a piece's SHA-1 on the worker, which also hashes it for its file when it matches
+   * `expected`: the piece moves to the worker and back instead of being copied (`data` is left
+   * detached; use the returned `buf`), and the main thread, which a fast transfer keeps busy,
+   * hashes nothing.
+   */
+  async verify (index: number, data: Uint8Array, expected: string): Promise<PieceCheck> {
+    const worker = this.#worker
+    if (this.#failed || worker === undefined) return await DownloadHasher.verify(index, data, expected)
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
+    const id = this.#nextCheck++
+    this.#taken[index] = 1
+    return await new Promise(resolve => {
+      this.#checks.set(id, resolve)
+      worker.postMessage({ kind: 'verify', id, index, data: own, expected } satisfies HasherRequest, [own.buffer as ArrayBuffer])
+    })
+  }
+
+  /** The same check on this thread, when there is no worker (nothing selected yet, or it failed). */
+  static async verify (_index: number, data: Uint8Array, _expected: string): Promise<PieceCheck> {
+    return { hex: createHash('sha1').update(data).digest('hex'), buf: data }
+  }
+
   /** A verified piece, as written to the store (copied to the worker; the caller keeps `data`). */
   piece (index: number, data: Uint8Array): void {
-    if (this.#failed || this.#worker === undefined) return
+    if (this.#failed || this.#worker === undefined || this.#taken[index] === 1) return
     // Cloning a view copies its whole backing buffer.
     const exact = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()
     this.#worker.postMessage({ kind: 'piece', index, data: exact } satisfies HasherRequest)
@@ -63,18 +105,19 @@ export class DownloadHasher {
   async finish (): Promise<Map<string, StreamedHashes>> {
     const worker = this.#worker
     this.#worker = undefined
+    this.#abandonChecks()
     if (worker === undefined || this.#failed) {
       await worker?.terminate()
       return new Map()
     }
     try {
-      const reply = await new Promise<HasherReply | undefined>(resolve => {
-        worker.once('message', resolve)
-        worker.once('error', () => { resolve(undefined) })
-        worker.once('exit', () => { resolve(undefined) })
+      const files = await new Promise<HashedFile[]>(resolve => {
+        worker.on('message', (reply: HasherReply) => { if (reply.kind === 'result') resolve(reply.files) })
+        worker.once('error', () => { resolve([]) })
+        worker.once('exit', () => { resolve([]) })
         worker.postMessage({ kind: 'finish' } satisfies HasherRequest)
       })
-      return new Map((reply?.files ?? []).map(f => [f.path, { sha256: f.sha256, nodes: f.nodes }]))
+      return new Map(files.map(f => [f.path, { sha256: f.sha256, nodes: f.nodes }]))
     } finally {
       await worker.terminate()
     }
@@ -83,6 +126,13 @@ export class DownloadHasher {
   async stop (): Promise<void> {
     const worker = this.#worker
     this.#worker = undefined
+    this.#abandonChecks()
     await worker?.terminate()
+  }
+
+  /** Pieces out on a worker that stopped come back as failing their check: webtorrent fetches them again. */
+  #abandonChecks (): void {
+    for (const resolve of this.#checks.values()) resolve({ hex: '', buf: new Uint8Array(0) })
+    this.#checks.clear()
   }
 }
