@@ -11,7 +11,7 @@ import { findLibtorrent } from '../../test/helpers/libtorrent.js'
 import { writeSafetensors } from '../../test/helpers/model-fixtures.js'
 import { createDaemonHome, SILMARIL_BIN, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from '../lib/loopback.js'
 import type { BenchReport } from './report.js'
-import { cpuSeconds, procStatusKb } from '../lib/proc-stats.js'
+import { cpuSeconds, mainThreadCpuSeconds, procStatusKb } from '../lib/proc-stats.js'
 
 /**
  * `make bench get`: a 1 GiB model from daemon A to daemon B on a loopback testnet (a bootstrap
@@ -56,7 +56,7 @@ export async function run (report: BenchReport): Promise<void> {
     const watch = await watchTransfer(b, shared.infohash)
     const rssBefore = await Promise.all([pidA, pidB].map(async pid => Math.round(await procStatusKb(pid, 'VmRSS') / 1024)))
     const rss = sampleRss([pidA, pidB])
-    const cpuBefore = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB)])
+    const cpuBefore = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB), mainThreadCpuSeconds(pidA), mainThreadCpuSeconds(pidB)])
     let installed: LocalModel
     let discoverSeconds: number
     let endToEndSeconds: number
@@ -70,7 +70,7 @@ export async function run (report: BenchReport): Promise<void> {
       rss.stop()
       watch.stop()
     }
-    const cpuAfter = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB)])
+    const cpuAfter = await Promise.all([cpuSeconds(pidA), cpuSeconds(pidB), mainThreadCpuSeconds(pidA), mainThreadCpuSeconds(pidB)])
     if (installed.infohash !== shared.infohash || installed.size !== shared.size) throw new Error(`B installed ${installed.infohash} (${installed.size} bytes), A shared ${shared.infohash} (${shared.size} bytes)`)
     const hwm = await Promise.all([vmHwmMb(pidA), vmHwmMb(pidB)])
 
@@ -97,11 +97,10 @@ export async function run (report: BenchReport): Promise<void> {
       report.notes.push(`libtorrent process peak RSS ${Math.round(libtorrent.max_rss_kb / 1024)} MB: both sessions, and libtorrent 2 maps the files, so the page cache of both copies counts`)
     }
 
-    const cpuA = cpuAfter[0] - cpuBefore[0]
-    const cpuB = cpuAfter[1] - cpuBefore[1]
+    const [cpuA, cpuB, mainA, mainB] = cpuAfter.map((after, i) => after - cpuBefore[i]!) as [number, number, number, number]
     report.notes.push(`model: ${SHARDS} safetensors shards of random F16 + config.json + tokenizer.json + index, ${size} bytes; piece length ${pieceLength}; A hashed and shared it in ${shareSeconds.toFixed(1)} s (not timed above)`)
     report.notes.push(`discover --refresh until found: ${discoverSeconds.toFixed(2)} s of the end to end; transfer phases on B (SSE, ms after the transfer appeared): ${watch.describe()}`)
-    report.notes.push(`daemon CPU during discover+get: A ${cpuA.toFixed(1)} s, B ${cpuB.toFixed(1)} s over ${endToEndSeconds.toFixed(1)} s wall`)
+    report.notes.push(`daemon CPU during discover+get: A ${cpuA.toFixed(1)} s, B ${cpuB.toFixed(1)} s over ${endToEndSeconds.toFixed(1)} s wall; of which the main (JavaScript) thread: A ${mainA.toFixed(1)} s, B ${mainB.toFixed(1)} s`)
     report.notes.push(`peak RSS sampled every ${RSS_SAMPLE_MS} ms during discover+get: A ${peakA} MB, B ${peakB} MB (target < ${RSS_TARGET_MB}), from A ${rssBefore[0]} MB, B ${rssBefore[1]} MB when it began; lifetime VmHWM: A ${hwm[0]} MB (includes hashing at share), B ${hwm[1]} MB`)
     const model = cpus()[0]?.model.trim() ?? 'unknown CPU'
     report.notes.push(`${availableParallelism()} CPUs (${model}); load average ${loadavg()[0]!.toFixed(2)} at the end; MB = 10^6 bytes; target: silmaril ≥ libtorrent MB/s, RSS < ${RSS_TARGET_MB} MB`)

@@ -90,7 +90,8 @@ export async function createDaemonHome (name: string, root: string, bootstrap: s
   const config = { network: { bootstrap_nodes: bootstrap, nat_traversal: false, listen_port: 0 }, daemon: { port: 0 } }
   await writeFile(join(home, 'config.yaml'), stringify(config))
   const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SILMARIL_'))),
+    // The caller's SILMARIL_* would point the CLI elsewhere; only the daemon's extra node flags (profiling) pass.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SILMARIL_') || k === 'SILMARIL_DAEMON_NODE_ARGS')),
     SILMARIL_HOME: home
   }
   const cli = (args: string[]): string => {
