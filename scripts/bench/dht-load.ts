@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import bencode from 'bencode'
 
 /**
@@ -39,6 +39,8 @@ export interface StepResult {
   answered_qps: number
   /** CPU seconds this generator spent in the step (a saturated generator caps the result). */
   generator_cpu_s: number
+  /** The generator's longest event-loop stall in the step: replies it read late look slow by that much. */
+  generator_stall_ms: number
   loss_pct: number
   p50_ms: number
   p99_ms: number
@@ -118,6 +120,8 @@ export async function createLoadGenerator (target: { host: string, port: number 
       onReply = (_tid, ms) => { latencies.push(ms) }
       let sent = 0
       const cpu = process.cpuUsage()
+      const stalls = monitorEventLoopDelay({ resolution: 1 })
+      stalls.enable()
       const started = performance.now()
       await new Promise<void>(resolve => {
         const pump = (): void => {
@@ -133,6 +137,7 @@ export async function createLoadGenerator (target: { host: string, port: number 
       await drain()
       onReply = () => {}
       sentAt.clear()
+      stalls.disable()
       const used = process.cpuUsage(cpu)
       latencies.sort((x, y) => x - y)
       const pick = (q: number): number => latencies.length === 0 ? Number.NaN : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
@@ -142,6 +147,7 @@ export async function createLoadGenerator (target: { host: string, port: number 
         answered: latencies.length,
         answered_qps: Math.round(latencies.length / (durationMs / 1000)),
         generator_cpu_s: (used.user + used.system) / 1e6,
+        generator_stall_ms: Math.round(stalls.max / 1e5) / 10,
         loss_pct: sent === 0 ? 0 : 100 * (sent - latencies.length) / sent,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
