@@ -7,6 +7,7 @@ import { DiscoverView } from './DiscoverView.js'
 import type { StreamStatus } from '../cli/event-stream.js'
 import { Header, VIEWS, type ViewName } from './Header.js'
 import { HelpView } from './HelpView.js'
+import { Interrupted } from './interrupted.js'
 import type { Notice } from './messages.js'
 import { ModelsView } from './ModelsView.js'
 import { NetworkView } from './NetworkView.js'
@@ -64,6 +65,8 @@ function Screen (props: AppProps): JSX.Element {
   }
 
   useKeys((input, key) => {
+    // Ctrl-C quits from anywhere, typing or not, and the shell sees an interrupt (exit 130).
+    if (key.ctrl && input === 'c') { exit(new Interrupted()); return }
     if (help) { setHelp(false); return }
     if (key.tab) { cycle(key.shift ? -1 : 1); return }
     if (typing) return

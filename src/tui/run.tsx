@@ -1,6 +1,7 @@
 import { render } from 'ink'
 import { createTuiApi } from './api.js'
 import { App } from './App.js'
+import { Interrupted } from './interrupted.js'
 import { EventStream } from '../cli/event-stream.js'
 import { createLocator, type LocatorInit } from '../cli/locator.js'
 import { NOT_A_TERMINAL } from './messages.js'
@@ -34,12 +35,17 @@ export async function runTui (options: RunTuiOptions): Promise<number> {
   // Whatever ends the process (a crash, a signal) must not leave the terminal in the alternate screen.
   process.once('exit', restore)
   stdout.write(ENTER_ALT_SCREEN)
-  const instance = render(<App api={createTuiApi(locator)} events={events} color={colorAllowed(options.env ?? process.env)} />, { exitOnCtrlC: true, patchConsole: true })
+  // Ctrl-C is the app's (see Interrupted), so that it exits 130 rather than 0.
+  const instance = render(<App api={createTuiApi(locator)} events={events} color={colorAllowed(options.env ?? process.env)} />, { exitOnCtrlC: false, patchConsole: true })
   const stop = (): void => { instance.unmount() }
   process.once('SIGTERM', stop)
   process.once('SIGHUP', stop)
+  let code = 0
   try {
     await instance.waitUntilExit()
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err
+    code = 130
   } finally {
     events.stop()
     process.off('SIGTERM', stop)
@@ -47,5 +53,5 @@ export async function runTui (options: RunTuiOptions): Promise<number> {
     instance.cleanup()
     restore()
   }
-  return 0
+  return code
 }

@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library'
 import type { ReactElement } from 'react'
 
-export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', shiftTab: '\u001B[Z', backspace: '\u007F' }
+export const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', shiftTab: '\u001B[Z', backspace: '\u007F', ctrlC: '\u0003' }
 
 export interface Rendered {
   frame (): string

@@ -46,6 +46,16 @@ test('q quits, except while typing', async t => {
   assert.equal(app.events.listeners, 0, 'quitting unmounts the app and lets go of the stream')
 })
 
+test('Ctrl-C quits even while typing', async t => {
+  const app = await renderApp()
+  t.after(app.unmount)
+  await app.press('2', ...'q')
+  await app.until('q typed into the search', f => f.includes('Search: q'))
+  await app.press(KEYS.ctrlC)
+  for (let i = 0; i < 200 && app.events.listeners > 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+  assert.equal(app.events.listeners, 0, 'Ctrl-C unmounts the app')
+})
+
 test('the daemon going away is said, and coming back clears it', async t => {
   const app = await renderApp()
   t.after(app.unmount)
