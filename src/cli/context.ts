@@ -42,11 +42,10 @@ export class CliContext {
     return await this.#resolved
   }
 
-  /** The daemon's URL: SILMARIL_DAEMON_URL, else the running daemon's daemon.json, else the configured address. */
-  async daemonUrl (): Promise<string> {
-    return (await this.#locate()).url
-  }
-
+  /**
+   * The daemon's URL: SILMARIL_DAEMON_URL, else the running daemon's daemon.json, else the
+   * configured address; `running` when the first two say a daemon is there.
+   */
   async #locate (): Promise<{ url: string, running: boolean }> {
     const fromEnv = this.env['SILMARIL_DAEMON_URL']
     if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv, running: true }

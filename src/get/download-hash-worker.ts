@@ -6,8 +6,9 @@ import type { HashedFile, HasherReply, HasherRequest, StreamedFile } from './dow
 
 /**
  * A download's hash worker: checks each piece's SHA-1 for webtorrent and hashes the verified ones
- * for their files, so that a finished download needs no second read. Per file, the merkle node of each piece (in any order) and the
- * whole-file SHA-256, fed in order; pieces ahead of the next offset wait here, up to a limit.
+ * for their files, so that a finished download needs no second read. Per file, the merkle node of
+ * each piece (in any order) and the whole-file SHA-256, fed in order; pieces ahead of the next
+ * offset wait here, up to a limit.
  */
 
 const port = parentPort

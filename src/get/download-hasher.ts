@@ -78,7 +78,7 @@ export class DownloadHasher {
    */
   async verify (index: number, data: Uint8Array, expected: string): Promise<PieceCheck> {
     const worker = this.#worker
-    if (this.#failed || worker === undefined) return await DownloadHasher.verify(index, data, expected)
+    if (this.#failed || worker === undefined) return checkHere(data)
     const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
     const id = this.#nextCheck++
     this.#taken[index] = 1
@@ -86,11 +86,6 @@ export class DownloadHasher {
       this.#checks.set(id, resolve)
       worker.postMessage({ kind: 'verify', id, index, data: own, expected } satisfies HasherRequest, [own.buffer as ArrayBuffer])
     })
-  }
-
-  /** The same check on this thread, when there is no worker (nothing selected yet, or it failed). */
-  static async verify (_index: number, data: Uint8Array, _expected: string): Promise<PieceCheck> {
-    return { hex: createHash('sha1').update(data).digest('hex'), buf: data }
   }
 
   /** A verified piece, as written to the store (copied to the worker; the caller keeps `data`). */
@@ -135,4 +130,9 @@ export class DownloadHasher {
     for (const resolve of this.#checks.values()) resolve({ hex: '', buf: new Uint8Array(0) })
     this.#checks.clear()
   }
+}
+
+/** The same check on this thread, when there is no worker (nothing selected yet, or it failed). */
+export function checkHere (data: Uint8Array): PieceCheck {
+  return { hex: createHash('sha1').update(data).digest('hex'), buf: data }
 }

@@ -10,11 +10,11 @@ import { MANIFEST_FILE } from '../share/manifest.js'
 import { PadAwareStore, type StoreCallback } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
-import { DownloadHasher, type PieceCheck, type StreamedHashes } from './download-hasher.js'
+import { checkHere, DownloadHasher, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
 import { selectPaths, type FileSelection } from './selection.js'
 
-type VerifyingTorrent = Torrent & { verifyPiece?: (index: number, buf: Uint8Array, expected: string) => Promise<PieceCheck> }
+type VerifyingTorrent = Torrent & { verifyPiece?: DownloadHasher['verify'] }
 
 const log = logger('get:download')
 
@@ -79,7 +79,7 @@ export class SwarmDownload extends EventEmitter {
     })
     this.#torrent = torrent
     // Read by webtorrent as patched (patches/webtorrent+*.patch); unpatched, it hashes pieces itself.
-    ;(torrent as VerifyingTorrent).verifyPiece = async (index, buf, expected) => await (this.#hasher ?? DownloadHasher).verify(index, buf, expected)
+    ;(torrent as VerifyingTorrent).verifyPiece = async (index, buf, expected) => await this.#hasher?.verify(index, buf, expected) ?? checkHere(buf)
     this.#guard = new PeerGuard(torrent, (address, piece) => { this.emit('banned', address, piece) })
     torrent.on('error', (err: Error) => { this.#fail(new SilmarilError('network', err.message, { cause: err })) })
     torrent.on('warning', (err: Error) => { log('%s: %s', this.#init.id, err.message) })
