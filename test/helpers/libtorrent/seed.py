@@ -24,7 +24,7 @@ def note(message):
 
 
 def make_session():
-    return loopback_session(STATUS_ALERTS | lt.alert_category.peer)
+    return loopback_session(STATUS_ALERTS | lt.alert_category.peer | lt.alert_category.storage)
 
 
 def drain(session, wanted=()):
@@ -103,6 +103,10 @@ def fetch(torrent, save_path, peer, seconds):
         session.wait_for_alert(200)
         if drain(session, ('hash_failed_alert',)) is not None:
             raise SystemExit('a piece failed its hash check')
+    # Seeding means every piece passed its hash, not that the disk thread has written it yet:
+    # the caller reads the files as soon as this process is done.
+    handle.flush_cache()
+    wait_for(session, ('cache_flushed_alert',), 30)
     emit('done', downloaded=handle.status().total_payload_download)
 
 
