@@ -1,12 +1,14 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { signable } from '../../src/dht/bep44.js'
 import { keyPairFromSeed } from '../../src/dht/ed25519.js'
-import { startBootstrapProcess } from '../lib/loopback.js'
+import { startBootstrapProcess, stopChild } from '../lib/loopback.js'
 import { createLoadGenerator, template, type StepResult, type Template } from './dht-load.js'
 import type { BenchReport } from './report.js'
 import { cpuSeconds, rssMb } from '../lib/proc-stats.js'
@@ -70,7 +72,8 @@ export async function run (report: BenchReport): Promise<void> {
   const pid = node.child.pid!
   const pinned = pinToOneCore(pid)
   const [host, port] = [node.address.split(':')[0]!, Number(node.address.split(':')[1])]
-  const load = await createLoadGenerator({ host, port })
+  // Pinned, the generator has a core of its own to spin on; unpinned it would take the node's.
+  const load = await createLoadGenerator({ host, port }, pinned === null ? 'timer' : 'spin')
   try {
     const rssIdle = await rssMb(pid)
     const signStarted = performance.now()
@@ -129,6 +132,20 @@ export async function run (report: BenchReport): Promise<void> {
       capacity.push(step.qps_per_core)
       if (step.loss_pct > GIVE_UP_LOSS_PCT) break
     }
+    const floor = await dgramFloor(pool.get_peers)
+    report.rows.push({
+      case: `reference: bare node:dgram echo at ${TARGET_QPS} q/s`,
+      implementation: 'node:dgram echo',
+      answered_qps: floor.step.answered_qps,
+      loss_pct: floor.step.loss_pct,
+      p50_ms: floor.step.p50_ms,
+      p99_ms: floor.step.p99_ms,
+      cpu_pct: Math.round(100 * floor.cpu / (STEP_MS / 1000)),
+      cpu_us_per_q: floor.cpu > 0 ? Math.round(1e6 * floor.cpu / floor.step.answered) : null,
+      qps_per_core: floor.cpu > 0 ? stepCapacity(floor.step.answered, floor.cpu) : null,
+      gen_cpu_pct: Math.round(100 * floor.step.generator_cpu_s / (STEP_MS / 1000)),
+      gen_stall_ms: floor.step.generator_stall_ms
+    })
     const loaded = steps.filter(s => s.target_qps >= CAPACITY_FROM_QPS && s.loss_pct <= SUSTAINED_LOSS_PCT).map(s => s.qps_per_core)
     const sustained = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT).at(-1)
     const withinLatency = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT && s.p99_ms < TARGET_P99_MS).at(-1)
@@ -148,12 +165,35 @@ export async function run (report: BenchReport): Promise<void> {
       'gen_stall_ms: the longest stall of the generator\'s own event loop in the step; a reply it read late counts as that much slower, and the queries it sent late arrive as one burst',
       `node process: ${pinned ?? 'not pinned (taskset unavailable or one CPU): its CPU time still counts every thread'}`,
       `one-core capacity from CPU time (answered queries per CPU second of the node, all its threads, user + system): median of the steps ${Math.round(median(capacity))} q/s, median of the steps from ${CAPACITY_FROM_QPS} q/s without loss ${Math.round(median(loaded))} q/s (a busy node reads several datagrams per wakeup); unlike answered_qps it barely depends on what else the machine runs`,
+      'reference: a node:dgram server that only echoes the transaction id in a 300-byte reply, pinned and loaded the same way; its cpu_us_per_q is what the runtime costs per query before any DHT work',
       `verdict: ${(withinLatency?.answered_qps ?? 0) >= TARGET_QPS && Math.max(rssFilled, rssEnd) < TARGET_RSS_MB ? 'target met' : 'target NOT met'}; cpu_pct is the node process (100 = one core)`
     )
   } finally {
     await load.close()
     await node.stop()
     await rm(root, { recursive: true, force: true })
+  }
+}
+
+/** One step at the target rate against `dgram-echo`, pinned like the node: the runtime's own cost per query. */
+async function dgramFloor (templates: Template[]): Promise<{ step: StepResult, cpu: number }> {
+  const echo = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'dgram-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      echo.once('error', reject)
+      createInterface({ input: echo.stdout! }).once('line', line => { resolve(Number(line)) })
+    })
+    const pinned = pinToOneCore(echo.pid!)
+    const load = await createLoadGenerator({ host: '127.0.0.1', port }, pinned === null ? 'timer' : 'spin')
+    try {
+      const cpuBefore = await cpuSeconds(echo.pid!)
+      const step = await load.step(TARGET_QPS, STEP_MS, i => templates[i % templates.length]!)
+      return { step, cpu: await cpuSeconds(echo.pid!) - cpuBefore }
+    } finally {
+      await load.close()
+    }
+  } finally {
+    await stopChild(echo)
   }
 }
 

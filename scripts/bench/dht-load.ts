@@ -13,8 +13,17 @@ const RECV_BUFFER_BYTES = 8 * 1024 * 1024
 /** A step waits for its last replies until none came for this long (the rest are lost), at most DRAIN_MAX_MS. */
 const DRAIN_QUIET_MS = 250
 const DRAIN_MAX_MS = 5000
-/** The open loop sends what is due every this often (a burst of rate / 1000 queries per ms). */
+/** Timer pacing sends what is due every this often (a burst of rate / 1000 queries per ms). */
 const PUMP_INTERVAL_MS = 1
+
+/**
+ * How the open loop waits between sends. `spin` loops on setImmediate and sends each query when it
+ * is due: even arrivals, as from many independent clients, and a generator that never sleeps, so
+ * the node's replies do not pay for waking it (on loopback the sender's syscall delivers the
+ * datagram). It takes a whole core: only for a generator pinned away from the node under test.
+ * `timer` wakes every PUMP_INTERVAL_MS and sends what is due as one burst.
+ */
+export type Pacing = 'spin' | 'timer'
 
 export interface Template {
   bytes: Buffer
@@ -57,7 +66,7 @@ export interface LoadGenerator {
   close (): Promise<void>
 }
 
-export async function createLoadGenerator (target: { host: string, port: number }): Promise<LoadGenerator> {
+export async function createLoadGenerator (target: { host: string, port: number }, pacing: Pacing = 'timer'): Promise<LoadGenerator> {
   const socket: Socket = createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER_BYTES })
   await new Promise<void>(resolve => { socket.bind(0, '127.0.0.1', resolve) })
   // Connected, a send skips dgram's per-destination lookup (a nextTick each) and the kernel's route
@@ -129,7 +138,7 @@ export async function createLoadGenerator (target: { host: string, port: number 
           const due = Math.min(Math.floor(elapsed * rate / 1000), Math.floor(durationMs * rate / 1000))
           while (sent < due) send(next(sent++))
           if (elapsed >= durationMs) resolve()
-          // A timer, not setImmediate: spinning would take a core from the node under test.
+          else if (pacing === 'spin') setImmediate(pump)
           else setTimeout(pump, PUMP_INTERVAL_MS)
         }
         pump()

@@ -39,7 +39,8 @@ export interface BootstrapProcessOptions {
 
 export async function startBootstrapProcess (dataDir: string, options: BootstrapProcessOptions = {}): Promise<BootstrapProcess> {
   const mode = options.keeper === true ? [] : ['--no-keeper', '--rate-limit', '0', '--put-rate-limit', '0']
-  const args = [BOOTSTRAP_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...mode, ...options.args ?? []]
+  const nodeArgs = process.env['SILMARIL_BOOTSTRAP_NODE_ARGS']?.split(' ').filter(arg => arg !== '') ?? []
+  const args = [...nodeArgs, BOOTSTRAP_BIN, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...mode, ...options.args ?? []]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
