@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { isProcessAlive, liveDaemonInfo, readPidFile, type DaemonInfo } from '../daemon-files.js'
+import { isProcessAlive, liveDaemonInfo, livePidFromFile, type DaemonInfo } from '../daemon-files.js'
 import { SilmarilError } from '../errors.js'
 import { dataLayout } from '../paths.js'
 import type { CliContext } from './context.js'
@@ -79,8 +79,7 @@ export async function stopDaemon (ctx: CliContext): Promise<{ pid: number } | un
   const { dataDir } = await ctx.config()
   const layout = dataLayout(dataDir)
   const info = await liveDaemonInfo(layout.daemonInfo)
-  const pidFromFile = await readPidFile(layout.pidFile)
-  const pid = info?.pid ?? (pidFromFile !== undefined && isProcessAlive(pidFromFile) ? pidFromFile : undefined)
+  const pid = info?.pid ?? await livePidFromFile(layout.pidFile, layout.daemonInfo)
   if (pid === undefined) return undefined
   try {
     await (await ctx.client()).post('/api/v1/admin/shutdown')

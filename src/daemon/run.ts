@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises'
 import type { ResolvedConfig } from '../config/load.js'
-import { acquirePidLock, loadOrCreateToken, releasePidLock, writeFileAtomic, type DaemonInfo } from '../daemon-files.js'
+import { acquirePidLock, loadOrCreateToken, processStart, releasePidLock, writeFileAtomic, type DaemonInfo } from '../daemon-files.js'
 import { SilmarilError } from '../errors.js'
 import { loadIdentity } from '../identity.js'
 import { createNode } from '../node.js'
@@ -22,7 +22,7 @@ export async function runDaemon (resolved: ResolvedConfig, log: DaemonLog): Prom
   const { config, dataDir } = resolved
   const layout = dataLayout(dataDir)
   await mkdir(layout.root, { recursive: true, mode: 0o700 })
-  await acquirePidLock(layout.pidFile, dataDir)
+  await acquirePidLock(layout.pidFile, layout.daemonInfo, dataDir)
 
   const cleanups: Array<() => Promise<void>> = [async () => { await releasePidLock(layout.pidFile) }]
   const cleanup = async (): Promise<void> => {
@@ -65,8 +65,10 @@ export async function runDaemon (resolved: ResolvedConfig, log: DaemonLog): Prom
       pid: process.pid,
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       version: VERSION,
-      started_at: new Date().toISOString()
+      started_at: new Date().toISOString(),
     }
+    const start = processStart(process.pid)
+    if (start !== undefined) info.pid_start = start
     await writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`)
     cleanups.splice(1, 0, async () => { await rm(layout.daemonInfo, { force: true }) })
     const snapshot = node.snapshot()

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { isProcessAlive } from '../../src/daemon-files.js'
+import { isProcessAlive, processStart } from '../../src/daemon-files.js'
 import { assertCleanError, createCliHome } from '../helpers/cli.js'
 
 interface DaemonInfo { pid: number, url: string }
@@ -121,6 +123,29 @@ test('SIGTERM stops the daemon cleanly; a stale pid file after kill -9 does not 
   const restart = await cli.run(['daemon', 'start'])
   assert.equal(restart.code, 0, restart.stderr)
   assert.equal((await cli.run(['daemon', 'status'])).code, 0)
+})
+
+test('daemon files naming a pid now used by another program do not block a start, and stop leaves that program alone', { skip: process.platform !== 'linux' && 'needs /proc' }, async t => {
+  const cli = await createCliHome(t)
+  // A crashed daemon's files, and its pid since given to an unrelated process.
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+  t.after(() => { other.kill('SIGKILL') })
+  await once(other, 'spawn')
+  const pid = other.pid!
+  await mkdir(cli.home, { recursive: true })
+  const stale = { pid, url: 'http://127.0.0.1:9', version: '0.0.0', started_at: new Date(0).toISOString(), pid_start: processStart(pid)! - 1 }
+  await writeFile(join(cli.home, 'daemon.json'), JSON.stringify(stale))
+  await writeFile(join(cli.home, 'daemon.pid'), `${pid}\n`)
+
+  const list = await cli.run(['list'])
+  assert.equal(list.code, 0, list.stderr)
+  const info = JSON.parse(await readFile(join(cli.home, 'daemon.json'), 'utf8')) as DaemonInfo
+  assert.notEqual(info.pid, pid, 'a new daemon was started')
+  assert.equal(Number(await readFile(join(cli.home, 'daemon.pid'), 'utf8')), info.pid)
+  const stop = await cli.run(['daemon', 'stop'])
+  assert.equal(stop.code, 0, stop.stderr)
+  await waitGone(info.pid)
+  assert.equal(isAlive(pid), true, 'the unrelated process was not signalled')
 })
 
 test('a malformed config file stops with file, line and key, and no stack trace', async t => {
