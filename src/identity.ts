@@ -15,7 +15,6 @@ export interface Identity {
 
 const KEY_FILE_MODE = 0o600
 
-
 export function identityFromSeed (seed: Uint8Array): Identity {
   const { publicKey, secretSeed } = keyPairFromSeed(seed)
   const publisherId = Buffer.from(publicKey).toString('hex')

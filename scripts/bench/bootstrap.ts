@@ -115,37 +115,12 @@ export async function run (report: BenchReport): Promise<void> {
       const cpu = await cpuSeconds(pid) - cpuBefore
       const step = { ...result, cpu_pct: Math.round(100 * cpu / (STEP_MS / 1000)), qps_per_core: cpu > 0 ? stepCapacity(result.answered, cpu) : 0 }
       steps.push(step)
-      report.rows.push({
-        case: `mixed load at ${rate} q/s`,
-        implementation: 'silmaril-bootstrap',
-        answered_qps: step.answered_qps,
-        loss_pct: step.loss_pct,
-        p50_ms: step.p50_ms,
-        p99_ms: step.p99_ms,
-        cpu_pct: step.cpu_pct,
-        cpu_us_per_q: cpu > 0 ? Math.round(1e6 * cpu / step.answered) : null,
-        qps_per_core: cpu > 0 ? step.qps_per_core : null,
-        gen_cpu_pct: Math.round(100 * step.generator_cpu_s / (STEP_MS / 1000)),
-        gen_stall_ms: step.generator_stall_ms,
-        rss_mb: Math.round(await rssMb(pid))
-      })
+      report.rows.push({ case: `mixed load at ${rate} q/s`, implementation: 'silmaril-bootstrap', ...stepRow(result, cpu), rss_mb: Math.round(await rssMb(pid)) })
       capacity.push(step.qps_per_core)
       if (step.loss_pct > GIVE_UP_LOSS_PCT) break
     }
     const floor = await dgramFloor(pool.get_peers)
-    report.rows.push({
-      case: `reference: bare node:dgram echo at ${TARGET_QPS} q/s`,
-      implementation: 'node:dgram echo',
-      answered_qps: floor.step.answered_qps,
-      loss_pct: floor.step.loss_pct,
-      p50_ms: floor.step.p50_ms,
-      p99_ms: floor.step.p99_ms,
-      cpu_pct: Math.round(100 * floor.cpu / (STEP_MS / 1000)),
-      cpu_us_per_q: floor.cpu > 0 ? Math.round(1e6 * floor.cpu / floor.step.answered) : null,
-      qps_per_core: floor.cpu > 0 ? stepCapacity(floor.step.answered, floor.cpu) : null,
-      gen_cpu_pct: Math.round(100 * floor.step.generator_cpu_s / (STEP_MS / 1000)),
-      gen_stall_ms: floor.step.generator_stall_ms
-    })
+    report.rows.push({ case: `reference: bare node:dgram echo at ${TARGET_QPS} q/s`, implementation: 'node:dgram echo', ...stepRow(floor.step, floor.cpu) })
     const loaded = steps.filter(s => s.target_qps >= CAPACITY_FROM_QPS && s.loss_pct <= SUSTAINED_LOSS_PCT).map(s => s.qps_per_core)
     const sustained = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT).at(-1)
     const withinLatency = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT && s.p99_ms < TARGET_P99_MS).at(-1)
@@ -175,12 +150,28 @@ export async function run (report: BenchReport): Promise<void> {
   }
 }
 
+/** A load step's columns, `cpu` being the CPU seconds the server under load used in it. */
+function stepRow (step: StepResult, cpu: number): Record<string, number | null> {
+  return {
+    answered_qps: step.answered_qps,
+    loss_pct: step.loss_pct,
+    p50_ms: step.p50_ms,
+    p99_ms: step.p99_ms,
+    cpu_pct: Math.round(100 * cpu / (STEP_MS / 1000)),
+    cpu_us_per_q: cpu > 0 ? Math.round(1e6 * cpu / step.answered) : null,
+    qps_per_core: cpu > 0 ? stepCapacity(step.answered, cpu) : null,
+    gen_cpu_pct: Math.round(100 * step.generator_cpu_s / (STEP_MS / 1000)),
+    gen_stall_ms: step.generator_stall_ms
+  }
+}
+
 /** One step at the target rate against `dgram-echo`, pinned like the node: the runtime's own cost per query. */
 async function dgramFloor (templates: Template[]): Promise<{ step: StepResult, cpu: number }> {
   const echo = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'dgram-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const port = await new Promise<number>((resolve, reject) => {
       echo.once('error', reject)
+      echo.once('exit', code => { reject(new Error(`dgram-echo exited (${String(code)}) before it listened`)) })
       createInterface({ input: echo.stdout! }).once('line', line => { resolve(Number(line)) })
     })
     const pinned = pinToOneCore(echo.pid!)

@@ -61,14 +61,14 @@ export async function runDaemon (resolved: ResolvedConfig, log: DaemonLog): Prom
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.daemon.port
     const host = config.daemon.bind_address === '0.0.0.0' ? '127.0.0.1' : config.daemon.bind_address === '::' ? '::1' : config.daemon.bind_address
+    const start = processStart(process.pid)
     const info: DaemonInfo = {
       pid: process.pid,
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       version: VERSION,
       started_at: new Date().toISOString(),
+      ...start === undefined ? {} : { pid_start: start }
     }
-    const start = processStart(process.pid)
-    if (start !== undefined) info.pid_start = start
     await writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`)
     cleanups.splice(1, 0, async () => { await rm(layout.daemonInfo, { force: true }) })
     const snapshot = node.snapshot()

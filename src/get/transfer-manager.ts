@@ -487,8 +487,7 @@ export class TransferManager extends EventEmitter {
     }
   }
 
-  /** Bytes of registered models and of every download's selected files, for the disk quota. */
-  /** Installed models plus what the other running downloads will take, all of it reserved. */
+  /** For the disk quota: installed models plus what the other running downloads will take, all of it reserved. */
   async #usedBytes (except?: Active): Promise<number> {
     const models = (await this.#c.models.list()).reduce((sum, m) => sum + m.size, 0)
     const staged = [...this.#downloads.values()].reduce((sum, v) => sum + (v === except ? 0 : v.swarm?.progress().total ?? 0), 0)
