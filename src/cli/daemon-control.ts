@@ -15,14 +15,20 @@ const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url))
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /**
- * V8 flags of the daemon process. Single-threaded GC: a transfer allocates a buffer for every
- * block, and on a 2-core machine V8's parallel GC helpers took a core's worth of CPU from the
- * transfer itself (`make bench get`: ~1 s less CPU per daemon per GiB and ~10% faster).
+ * V8 flags of the daemon process.
+ * - Single-threaded GC: a transfer allocates a buffer for every block, and on a 2-core machine
+ *   V8's parallel GC helpers took a core's worth of CPU from the transfer itself (`make bench
+ *   get`: ~1 s less CPU per daemon per GiB and ~10% faster).
+ * - A 256 MB floor under the old generation's limit: with ~20 MB live, V8 set the limit so low
+ *   that a transfer's young garbage alone started a full mark-compact every ~25 MB it moved
+ *   (27–45 per GiB per daemon; `--trace-incremental-marking`), each ~40 ms of marking on the
+ *   main thread. With the floor only external-memory pressure starts them (7–12 per GiB), for
+ *   ~1 s less main-thread CPU per daemon per GiB and ~30–60 MB more peak RSS.
  * SILMARIL_DAEMON_NODE_ARGS adds more, e.g. `--cpu-prof`, which NODE_OPTIONS refuses.
  */
 function daemonNodeFlags (env: NodeJS.ProcessEnv): string[] {
   const extra = env['SILMARIL_DAEMON_NODE_ARGS']?.split(' ').filter(arg => arg !== '') ?? []
-  return ['--single-threaded-gc', ...extra]
+  return ['--single-threaded-gc', '--initial-old-space-size=256', ...extra]
 }
 
 /** Starts the daemon in the background and returns once its API answers. */
