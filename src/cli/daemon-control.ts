@@ -19,11 +19,12 @@ const sleep = async (ms: number): Promise<void> => { await new Promise(resolve =
  * - Single-threaded GC: a transfer allocates a buffer for every block, and on a 2-core machine
  *   V8's parallel GC helpers took a core's worth of CPU from the transfer itself (`make bench
  *   get`: ~1 s less CPU per daemon per GiB and ~10% faster).
- * - A 256 MB floor under the old generation's limit: with ~20 MB live, V8 set the limit so low
- *   that a transfer's young garbage alone started a full mark-compact every ~25 MB it moved
- *   (27–45 per GiB per daemon; `--trace-incremental-marking`), each ~40 ms of marking on the
- *   main thread. With the floor only external-memory pressure starts them (7–12 per GiB), for
- *   ~1 s less main-thread CPU per daemon per GiB and ~30–60 MB more peak RSS.
+ * - A 256 MB floor under the old generation's limit: with ~20 MB live, V8 put the limit ~24 MB
+ *   above it, less than the young generation may promote at once, so it started a full
+ *   mark-compact every ~25 MB a transfer moved (27–45 per GiB per daemon, reason "allocation
+ *   limit" or "task" in `--trace-incremental-marking`), each ~40 ms of marking on the main
+ *   thread. With the floor only external (ArrayBuffer) memory starts them, 7–12 per GiB: ~1 s
+ *   less main-thread CPU per daemon per GiB, for 20–50 MB more peak RSS.
  * SILMARIL_DAEMON_NODE_ARGS adds more, e.g. `--cpu-prof`, which NODE_OPTIONS refuses.
  */
 function daemonNodeFlags (env: NodeJS.ProcessEnv): string[] {
