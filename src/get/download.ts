@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type WebTorrent from 'webtorrent'
 import type { Torrent } from 'webtorrent'
+import Piece from 'torrent-piece'
 import type { TransferFile } from '../api/types.js'
 import { SilmarilError } from '../errors.js'
 import { logger } from '../log.js'
@@ -12,6 +13,7 @@ import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/i
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
 import { checkHere, DownloadHasher, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
+import { PiecePool } from './piece-pool.js'
 import { selectPaths, type FileSelection } from './selection.js'
 
 type VerifyingTorrent = Torrent & { verifyPiece?: DownloadHasher['verify'] }
@@ -21,6 +23,17 @@ const log = logger('get:download')
 /** How often a download asks the DHT for more peers while it has few. */
 const LOOKUP_INTERVAL_MS = 3000
 const ENOUGH_PEERS = 8
+/** Written piece buffers kept for the next pieces (all downloads share them): ~32 pieces of 1 MiB. */
+const PIECE_POOL_BYTES = 32 * 1024 * 1024
+
+/**
+ * webtorrent's pieces (torrent-piece, as patched) take their buffers from here, and the store
+ * gives each back once written: by then webtorrent, the immediate store and the hasher are done
+ * with it (a block served meanwhile is a copy; only a whole-piece read, which downloads never
+ * make, would share it).
+ */
+const piecePool = new PiecePool(PIECE_POOL_BYTES)
+Piece.alloc = length => piecePool.take(length)
 
 export interface SwarmDownloadInit {
   client: WebTorrent
@@ -112,6 +125,7 @@ export class SwarmDownload extends EventEmitter {
   /** Stops fetching and lets go of the torrent; the staged data stays for a later start. */
   async stop (): Promise<void> {
     clearInterval(this.#lookups)
+    piecePool.clear()
     const hasher = this.#hasher
     this.#hasher = undefined
     await hasher?.stop()
@@ -123,6 +137,7 @@ export class SwarmDownload extends EventEmitter {
 
   /** Hashes of the selected files that were stored whole in this run (see `DownloadHasher`); call once, after `complete`. */
   async hashed (): Promise<Map<string, StreamedHashes>> {
+    piecePool.clear()
     const hasher = this.#hasher
     this.#hasher = undefined
     return await hasher?.finish() ?? new Map()
@@ -162,6 +177,7 @@ export class SwarmDownload extends EventEmitter {
       override put (index: number, buf: Uint8Array, cb: StoreCallback = noop): void {
         super.put(index, buf, err => {
           if (err === null) hasher()?.piece(index, buf)
+          piecePool.give(buf)
           cb(err)
         })
       }

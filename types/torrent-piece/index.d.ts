@@ -2,6 +2,8 @@ declare module 'torrent-piece' {
   /** One piece being downloaded: block reservations and the blocks received (torrent-piece 4, as patched). */
   export default class Piece {
     static readonly BLOCK_LENGTH: number
+    /** Allocates a piece's buffer at its first block (patched in; the default is `new Uint8Array`). */
+    static alloc: (length: number) => Uint8Array
     constructor (length: number)
     readonly length: number
     /** Bytes not yet received. */
