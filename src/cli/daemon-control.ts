@@ -19,17 +19,17 @@ const sleep = async (ms: number): Promise<void> => { await new Promise(resolve =
  * - Single-threaded GC: a transfer allocates a buffer for every block, and on a 2-core machine
  *   V8's parallel GC helpers took a core's worth of CPU from the transfer itself (`make bench
  *   get`: ~1 s less CPU per daemon per GiB and ~10% faster).
- * - A 256 MB floor under the old generation's limit: with ~20 MB live, V8 put the limit ~24 MB
+ * - A 128 MB floor under the old generation's limit: with ~20 MB live, V8 put the limit ~24 MB
  *   above it, less than the young generation may promote at once, so it started a full
  *   mark-compact every ~25 MB a transfer moved (27–45 per GiB per daemon, reason "allocation
  *   limit" or "task" in `--trace-incremental-marking`), each ~40 ms of marking on the main
- *   thread. With the floor only external (ArrayBuffer) memory starts them, 7–12 per GiB: ~1 s
- *   less main-thread CPU per daemon per GiB, for 20–50 MB more peak RSS.
+ *   thread. With the floor: ~1 s less main-thread CPU per daemon per GiB. 256 MB saved no more
+ *   CPU and let a downloader's peak RSS reach 400 MB.
  * SILMARIL_DAEMON_NODE_ARGS adds more, e.g. `--cpu-prof`, which NODE_OPTIONS refuses.
  */
 function daemonNodeFlags (env: NodeJS.ProcessEnv): string[] {
   const extra = env['SILMARIL_DAEMON_NODE_ARGS']?.split(' ').filter(arg => arg !== '') ?? []
-  return ['--single-threaded-gc', '--initial-old-space-size=256', ...extra]
+  return ['--single-threaded-gc', '--initial-old-space-size=128', ...extra]
 }
 
 /** Starts the daemon in the background and returns once its API answers. */
