@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { logger } from '../log.js'
 import type { ParsedHybridTorrent } from '../share/torrent/index.js'
+import { ownsWholeBuffer } from './own-buffer.js'
 
 const log = logger('get:hash')
 
@@ -79,7 +80,7 @@ export class DownloadHasher {
   async verify (index: number, data: Uint8Array, expected: string): Promise<PieceCheck> {
     const worker = this.#worker
     if (this.#failed || worker === undefined) return checkHere(data)
-    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
+    const own = ownsWholeBuffer(data) ? data : data.slice()
     const id = this.#nextCheck++
     this.#taken[index] = 1
     return await new Promise(resolve => {
@@ -92,7 +93,7 @@ export class DownloadHasher {
   piece (index: number, data: Uint8Array): void {
     if (this.#failed || this.#worker === undefined || this.#taken[index] === 1) return
     // Cloning a view copies its whole backing buffer.
-    const exact = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()
+    const exact = ownsWholeBuffer(data) ? data : data.slice()
     this.#worker.postMessage({ kind: 'piece', index, data: exact } satisfies HasherRequest)
   }
 

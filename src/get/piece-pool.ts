@@ -1,3 +1,5 @@
+import { ownsWholeBuffer } from './own-buffer.js'
+
 /**
  * Piece buffers kept for reuse once the store has written them. A download otherwise allocates a
  * fresh buffer per piece: a GiB of ArrayBuffers per GiB moved, whose external-memory accounting
@@ -27,7 +29,7 @@ export class PiecePool {
   /** A buffer no one will read or write again; kept if it owns its memory and there is room. */
   give (buf: Uint8Array): void {
     const length = buf.byteLength
-    if (length === 0 || buf.byteOffset !== 0 || buf.buffer.byteLength !== length || !(buf.buffer instanceof ArrayBuffer)) return
+    if (length === 0 || !ownsWholeBuffer(buf)) return
     if (this.#bytes + length > this.#maxBytes) return
     let free = this.#free.get(length)
     if (free === undefined) this.#free.set(length, free = [])
