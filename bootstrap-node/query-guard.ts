@@ -196,14 +196,14 @@ function putTarget (query: Query): string | null {
  */
 function answerStalePut (internals: ClientInternals, store: ItemStore, target: string, query: Query, peer: Peer): boolean {
   const a = query.a
-  const held = store.peek(target)
-  if (a?.k === undefined || held?.seq === undefined || a.token === undefined) return false
+  const held = store.seq(target)
+  if (a?.k === undefined || held === undefined || a.token === undefined) return false
   if (!internals._validateToken(peer.address, a.token)) return false
-  if (typeof a.cas === 'number' && held.seq !== a.cas) {
+  if (typeof a.cas === 'number' && held !== a.cas) {
     internals._rpc.error(peer, query, [KRPC_ERRORS.CAS_MISMATCH, 'CAS mismatch, re-read and try again'])
     return true
   }
-  if (typeof a.seq === 'number' && !(a.seq > held.seq)) {
+  if (typeof a.seq === 'number' && !(a.seq > held)) {
     internals._rpc.error(peer, query, [KRPC_ERRORS.SEQ_TOO_LOW, 'sequence number less than current'])
     return true
   }

@@ -156,7 +156,7 @@ function encodeValue (v: unknown): void {
   } else if (typeof v === 'object' && isPlainObject(v)) {
     scratch[length++] = DICT_START
     const dict = v as Record<string, unknown>
-    for (const key of Object.keys(dict).sort()) {
+    for (const key of sortInPlace(Object.keys(dict))) {
       const item = dict[key]
       if (item === null || item === undefined) continue
       encodeValue(key)
@@ -167,6 +167,24 @@ function encodeValue (v: unknown): void {
     throw UNSUPPORTED
   }
   if (length > SCRATCH_BYTES) throw UNSUPPORTED
+}
+
+/**
+ * Insertion sort: a KRPC dict has a handful of keys, and Array.prototype.sort allocates its work
+ * arrays straight in the old generation, so sorting every reply's keys drove a busy DHT node into
+ * a major GC every few seconds.
+ */
+function sortInPlace (keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!
+    let j = i - 1
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!
+      j--
+    }
+    keys[j + 1] = key
+  }
+  return keys
 }
 
 function end (): void {

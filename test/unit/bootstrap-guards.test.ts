@@ -52,6 +52,42 @@ test('the item store caps items per key and per address, and evicts the least re
   assert.equal(store.peek('t2'), undefined, 't2 was the least recently used')
 })
 
+test('the item store gives an item read since the last eviction a second chance', () => {
+  const store = new ItemStore({ maxItems: 3, maxItemsPerKey: 100, maxItemsPerAddress: 100 })
+  const item = { v: Buffer.from('v'), id: Buffer.alloc(20) }
+  for (const key of ['a', 'b', 'c']) store.set(key, item)
+  assert.ok(store.get('a') !== undefined)
+  store.set('d', item)
+  assert.deepEqual([...store.entries()].map(([key]) => key), ['c', 'd', 'a'], 'b went; a, read, moved to the back')
+  store.set('e', item)
+  assert.deepEqual([...store.entries()].map(([key]) => key), ['d', 'a', 'e'], 'c, never read, went next')
+  assert.ok(store.peek('d') !== undefined)
+  store.set('f', item)
+  assert.equal(store.peek('d'), undefined, 'a peek is not a read')
+  assert.equal(store.evicted, 3)
+})
+
+test('the item store gives back every field it was given, copied out of the datagram', () => {
+  const store = new ItemStore({ maxItems: 10, maxItemsPerKey: 10, maxItemsPerAddress: 10 })
+  const datagram = Buffer.from(Array.from({ length: 200 }, (_, i) => i))
+  const mutable = { v: { ih: datagram.subarray(0, 20), n: 7, list: [Buffer.from('a'), -3, { x: Buffer.alloc(0) }] }, id: datagram.subarray(20, 40), k: datagram.subarray(40, 72), sig: datagram.subarray(72, 136), seq: 12, salt: datagram.subarray(136, 140) }
+  const immutable = { v: Buffer.from('hello'), id: Buffer.alloc(20, 9) }
+  const unsalted = { v: Buffer.from('x'), id: Buffer.alloc(20, 1), k: Buffer.alloc(32, 2), sig: Buffer.alloc(64, 3), seq: 0 }
+  store.set('m', mutable)
+  store.set('i', immutable)
+  store.set('u', unsalted)
+  const expected = structuredClone(mutable)
+  datagram.fill(0)
+  const round = (item: unknown): unknown => JSON.parse(JSON.stringify(item))
+  assert.deepEqual(round(store.get('m')), round({ ...expected, v: { ih: Buffer.from(expected.v.ih), n: 7, list: [Buffer.from('a'), -3, { x: Buffer.alloc(0) }] }, id: Buffer.from(expected.id), k: Buffer.from(expected.k), sig: Buffer.from(expected.sig), salt: Buffer.from(expected.salt) }))
+  assert.deepEqual(round(store.peek('i')), round(immutable))
+  assert.deepEqual(round(store.peek('u')), round(unsalted))
+  assert.equal(store.peek('u')?.salt, undefined, 'no salt stays no salt')
+  assert.equal(store.seq('m'), 12)
+  assert.equal(store.seq('i'), undefined)
+  assert.equal(store.seq('gone'), undefined)
+})
+
 test('silmaril-bootstrap arguments: keeper on by default, limits on, clear usage errors', () => {
   const parsed = parseBootstrapArgs(['--data', '/tmp/x', '--port', '0'])
   assert.ok(!parsed.help)
