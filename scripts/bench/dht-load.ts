@@ -54,13 +54,15 @@ export interface StepResult {
   p50_ms: number
   p99_ms: number
   max_ms: number
+  /** p99 of each `windowMs` slice of the step, by send time: a pooled p99 over a long step hides a bad moment. */
+  window_p99_ms: number[]
 }
 
 export interface LoadGenerator {
   /** One query and its parsed reply (for tokens); rejects after `timeoutMs`. */
   ask (q: string, a: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>
   /** Sends templates from `next()` at `rate` per second for `durationMs`, open loop. */
-  step (rate: number, durationMs: number, next: (i: number) => Template): Promise<StepResult>
+  step (rate: number, durationMs: number, next: (i: number) => Template, windowMs?: number): Promise<StepResult>
   /** Sends every template with at most `window` unanswered at once; resolves with how many were answered. */
   closedLoop (templates: Template[], window: number, timeoutMs: number): Promise<number>
   close (): Promise<void>
@@ -123,15 +125,21 @@ export async function createLoadGenerator (target: { host: string, port: number 
       }
     }),
 
-    step: async (rate, durationMs, next) => {
+    step: async (rate, durationMs, next, windowMs = durationMs) => {
       sentAt.clear()
       const latencies: number[] = []
-      onReply = (_tid, ms) => { latencies.push(ms) }
+      const windows: number[][] = Array.from({ length: Math.ceil(durationMs / windowMs) }, () => [])
+      let started = performance.now()
+      onReply = (_tid, ms) => {
+        latencies.push(ms)
+        const window = windows[Math.floor((performance.now() - ms - started) / windowMs)]
+        window?.push(ms)
+      }
       let sent = 0
       const cpu = process.cpuUsage()
       const stalls = monitorEventLoopDelay({ resolution: 1 })
       stalls.enable()
-      const started = performance.now()
+      started = performance.now()
       await new Promise<void>(resolve => {
         const pump = (): void => {
           const elapsed = performance.now() - started
@@ -149,7 +157,7 @@ export async function createLoadGenerator (target: { host: string, port: number 
       stalls.disable()
       const used = process.cpuUsage(cpu)
       latencies.sort((x, y) => x - y)
-      const pick = (q: number): number => latencies.length === 0 ? Number.NaN : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
+      const pick = (q: number, sorted = latencies): number => sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
       return {
         target_qps: rate,
         sent,
@@ -160,7 +168,8 @@ export async function createLoadGenerator (target: { host: string, port: number 
         loss_pct: sent === 0 ? 0 : 100 * (sent - latencies.length) / sent,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
-        max_ms: latencies.at(-1) ?? Number.NaN
+        max_ms: latencies.at(-1) ?? Number.NaN,
+        window_p99_ms: windows.map(window => pick(0.99, window.sort((x, y) => x - y)))
       }
     },
 
