@@ -210,9 +210,16 @@ function answerStalePut (internals: ClientInternals, store: ItemStore, target: s
   return false
 }
 
-const TYPES = new Map<string, QueryType>(QUERY_TYPES.filter(t => t !== 'other').map(t => [t, t]))
+const TYPES = QUERY_TYPES.filter(t => t !== 'other').map(type => ({ type, bytes: Buffer.from(type) }))
 
+/** Compared byte by byte: making a string of `q` for every datagram cost more than the lookup. */
 function queryType (q: Uint8Array | undefined): QueryType {
   if (q === undefined) return 'other'
-  return TYPES.get(Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString()) ?? 'other'
+  for (const { type, bytes } of TYPES) {
+    if (q.length !== bytes.length) continue
+    let i = 0
+    while (i < bytes.length && q[i] === bytes[i]) i++
+    if (i === bytes.length) return type
+  }
+  return 'other'
 }
