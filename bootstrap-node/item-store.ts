@@ -155,17 +155,19 @@ export class ItemStore {
   }
 
   #evictOldest (): void {
-    for (let chances = 0; chances < MAX_SECOND_CHANCES; chances++) {
-      const [key, entry] = this.#entries.entries().next().value ?? []
-      if (key === undefined || entry === undefined || !entry.used) break
+    for (let chances = 0; ; chances++) {
+      const oldest = this.#entries.entries().next().value
+      if (oldest === undefined) return
+      const [key, entry] = oldest
+      if (!entry.used || chances === MAX_SECOND_CHANCES) {
+        this.delete(key)
+        this.evicted++
+        return
+      }
       entry.used = false
       this.#entries.delete(key)
       this.#entries.set(key, entry)
     }
-    const oldest = this.#entries.keys().next().value
-    if (oldest === undefined) return
-    this.delete(oldest)
-    this.evicted++
   }
 
   #uncount (entry: Entry): void {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { signable } from '../../src/dht/bep44.js'
 import { keyPairFromSeed } from '../../src/dht/ed25519.js'
 import { startBootstrapProcess, stopChild } from '../lib/loopback.js'
-import { createLoadGenerator, template, type StepResult, type Template } from './dht-load.js'
+import { createLoadGenerator, template, type LoadGenerator, type StepResult, type Template } from './dht-load.js'
 import type { BenchReport } from './report.js'
 import { cpuSeconds, rssMb } from '../lib/proc-stats.js'
 
@@ -113,42 +113,36 @@ export async function run (report: BenchReport): Promise<void> {
 
     const steps: Array<StepResult & { cpu_pct: number, qps_per_core: number }> = []
     const capacity: number[] = []
-    let hold: { step: StepResult, cpu: number } | undefined
+    const holdTarget = async (): Promise<MeasuredStep> => await measuredStep(load, pid, TARGET_QPS, HOLD_MS, next)
+    let hold: MeasuredStep | undefined
     for (const rate of RATES) {
       // The hold follows the ramp's own step at the target rate, before the steps that overload
       // the node: it measures a node whose load has climbed to the target, not one recovering.
       if (rate > TARGET_QPS && hold === undefined) hold = await holdTarget()
-      const cpuBefore = await cpuSeconds(pid)
-      const result = await load.step(rate, STEP_MS, next)
-      const cpu = await cpuSeconds(pid) - cpuBefore
+      const { step: result, cpu } = await measuredStep(load, pid, rate, STEP_MS, next)
       const step = { ...result, cpu_pct: Math.round(100 * cpu / (STEP_MS / 1000)), qps_per_core: cpu > 0 ? stepCapacity(result.answered, cpu) : 0 }
       steps.push(step)
       report.rows.push({ case: `mixed load at ${rate} q/s`, implementation: 'silmaril-bootstrap', ...stepRow(result, cpu), rss_mb: Math.round(await rssMb(pid)) })
       capacity.push(step.qps_per_core)
       if (step.loss_pct > GIVE_UP_LOSS_PCT) break
     }
-    async function holdTarget (): Promise<{ step: StepResult, cpu: number }> {
-      const cpuBefore = await cpuSeconds(pid)
-      const step = await load.step(TARGET_QPS, HOLD_MS, next, STEP_MS)
-      return { step, cpu: await cpuSeconds(pid) - cpuBefore }
-    }
-    hold ??= await holdTarget()
+    const held = hold ?? await holdTarget()
     const rssEnd = await rssMb(pid)
     const rssPeak = Math.round(Math.max(rssFilled, rssEnd))
     const floor = await dgramFloor(pool.get_peers)
     const target = `≥ ${TARGET_QPS} q/s, p99 < ${TARGET_P99_MS} ms, < ${TARGET_RSS_MB} MB`
     report.rows.push(
-      { case: `held at ${TARGET_QPS} q/s for ${HOLD_MS / 1000} s`, implementation: 'silmaril-bootstrap', ...stepRow(hold.step, hold.cpu, HOLD_MS), rss_mb: rssPeak, target },
+      { case: `held at ${TARGET_QPS} q/s for ${HOLD_MS / 1000} s`, implementation: 'silmaril-bootstrap', ...stepRow(held.step, held.cpu, HOLD_MS), rss_mb: rssPeak, target },
       { case: `reference: bare node:dgram echo held at ${TARGET_QPS} q/s`, implementation: 'node:dgram echo', ...stepRow(floor.step, floor.cpu, HOLD_MS) }
     )
     const loaded = steps.filter(s => s.target_qps >= CAPACITY_FROM_QPS && s.loss_pct <= SUSTAINED_LOSS_PCT).map(s => s.qps_per_core)
     const withinLatency = steps.filter(s => s.loss_pct <= SUSTAINED_LOSS_PCT && s.p99_ms < TARGET_P99_MS).at(-1)
-    const held = hold.step
-    const met = held.answered_qps >= TARGET_QPS * (1 - SUSTAINED_LOSS_PCT / 100) && held.loss_pct <= SUSTAINED_LOSS_PCT && held.p99_ms < TARGET_P99_MS && rssPeak < TARGET_RSS_MB
+    const { answered_qps: answered, loss_pct: loss, p99_ms: p99, window_p99_ms: windowP99 } = held.step
+    const met = answered >= TARGET_QPS * (1 - SUSTAINED_LOSS_PCT / 100) && loss <= SUSTAINED_LOSS_PCT && p99 < TARGET_P99_MS && rssPeak < TARGET_RSS_MB
     report.notes.push(
       `mix per 10 queries: 4 get_peers, 2 announce_peer, 3 get (stored items), 1 put (a re-put of a stored item, as republishing does: answered 302 from the held item, no signature check; the fill row prices new, verified puts); ramp steps of ${STEP_MS / 1000} s, with ${HOLD_MS / 1000} s held at ${TARGET_QPS} q/s after the ramp's own ${TARGET_QPS} q/s step; open loop, one generator socket on 127.0.0.1`,
       `store: ${stored} of ${ITEMS} items accepted in ${fillS.toFixed(1)} s (signing them here took ${(signMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssFilled.toFixed(0)} MB filled, ${rssEnd.toFixed(0)} MB at the end`,
-      `held at ${TARGET_QPS} q/s: p99 of each ${STEP_MS / 1000} s of it ${held.window_p99_ms.map(p => p.toFixed(1)).join(', ')} ms; the echo's ${floor.step.window_p99_ms.map(p => p.toFixed(1)).join(', ')} ms`,
+      `held at ${TARGET_QPS} q/s: p99 of each ${STEP_MS / 1000} s of it ${windowP99.map(p => p.toFixed(1)).join(', ')} ms; the echo's ${floor.step.window_p99_ms.map(p => p.toFixed(1)).join(', ')} ms`,
       `highest ramp step with loss ≤ ${SUSTAINED_LOSS_PCT}% and p99 < ${TARGET_P99_MS} ms: ${withinLatency === undefined ? 'none' : `${withinLatency.answered_qps} q/s (p99 ${withinLatency.p99_ms.toFixed(2)} ms)`}`,
       'gen_stall_ms: the longest stall of the generator\'s own event loop in the step; a reply it read late counts as that much slower, and the queries it sent late arrive as one burst',
       `node process: ${pinned ?? 'not pinned (taskset unavailable or one CPU): its CPU time still counts every thread'}`,
@@ -161,6 +155,19 @@ export async function run (report: BenchReport): Promise<void> {
     await node.stop()
     await rm(root, { recursive: true, force: true })
   }
+}
+
+interface MeasuredStep {
+  step: StepResult
+  /** CPU seconds the server under load used in the step. */
+  cpu: number
+}
+
+/** One open-loop step against the server `pid`, with the CPU it took; long steps report a p99 per STEP_MS. */
+async function measuredStep (load: LoadGenerator, pid: number, rate: number, durationMs: number, next: (i: number) => Template): Promise<MeasuredStep> {
+  const before = await cpuSeconds(pid)
+  const step = await load.step(rate, durationMs, next, STEP_MS)
+  return { step, cpu: await cpuSeconds(pid) - before }
 }
 
 /** A load step's columns, `cpu` being the CPU seconds the server under load used in it. */
@@ -179,7 +186,7 @@ function stepRow (step: StepResult, cpu: number, durationMs = STEP_MS): Record<s
 }
 
 /** The target rate held against `dgram-echo`, pinned like the node: the runtime's own cost per query. */
-async function dgramFloor (templates: Template[]): Promise<{ step: StepResult, cpu: number }> {
+async function dgramFloor (templates: Template[]): Promise<MeasuredStep> {
   const echo = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'dgram-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -190,11 +197,10 @@ async function dgramFloor (templates: Template[]): Promise<{ step: StepResult, c
     const pinned = pinToOneCore(echo.pid!)
     const load = await createLoadGenerator({ host: '127.0.0.1', port }, pinned === null ? 'timer' : 'spin')
     try {
+      const next = (i: number): Template => templates[i % templates.length]!
       // Warmed up first, as the ramp warms up the node: the echo's first second is its JIT's.
-      await load.step(TARGET_QPS, WARM_UP_MS, i => templates[i % templates.length]!)
-      const cpuBefore = await cpuSeconds(echo.pid!)
-      const step = await load.step(TARGET_QPS, HOLD_MS, i => templates[i % templates.length]!, STEP_MS)
-      return { step, cpu: await cpuSeconds(echo.pid!) - cpuBefore }
+      await load.step(TARGET_QPS, WARM_UP_MS, next)
+      return await measuredStep(load, echo.pid!, TARGET_QPS, HOLD_MS, next)
     } finally {
       await load.close()
     }

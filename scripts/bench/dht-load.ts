@@ -129,17 +129,16 @@ export async function createLoadGenerator (target: { host: string, port: number 
       sentAt.clear()
       const latencies: number[] = []
       const windows: number[][] = Array.from({ length: Math.ceil(durationMs / windowMs) }, () => [])
-      let started = performance.now()
-      onReply = (_tid, ms) => {
-        latencies.push(ms)
-        const window = windows[Math.floor((performance.now() - ms - started) / windowMs)]
-        window?.push(ms)
-      }
       let sent = 0
       const cpu = process.cpuUsage()
       const stalls = monitorEventLoopDelay({ resolution: 1 })
       stalls.enable()
-      started = performance.now()
+      const started = performance.now()
+      onReply = (_tid, ms) => {
+        latencies.push(ms)
+        // By when the query was sent, so a late reply counts against the moment that made it late.
+        windows[Math.floor((performance.now() - ms - started) / windowMs)]?.push(ms)
+      }
       await new Promise<void>(resolve => {
         const pump = (): void => {
           const elapsed = performance.now() - started
