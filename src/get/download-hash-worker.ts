@@ -48,13 +48,15 @@ port.on('message', (message: HasherRequest) => {
     const hex = createHash('sha1').update(data).digest('hex')
     // Only a piece that verified counts for its files; it goes back to the main thread either way.
     if (hex === expected) addToFiles(index, data, true)
-    port.postMessage({ kind: 'verified', id, hex, data } satisfies HasherReply, [data.buffer as ArrayBuffer])
+    // Shared memory (the piece pool's arena) was never moved here; anything else goes back.
+    if (data.buffer instanceof SharedArrayBuffer) port.postMessage({ kind: 'verified', id, hex } satisfies HasherReply)
+    else port.postMessage({ kind: 'verified', id, hex, data } satisfies HasherReply, [data.buffer as ArrayBuffer])
   } else {
     port.postMessage({ kind: 'result', files: files.flatMap(result) } satisfies HasherReply)
   }
 })
 
-/** `lent`: the piece goes back to the main thread, so a piece kept for later is copied. */
+/** `lent`: the piece goes back to the main thread (or is shared with it), so a piece kept for later is copied. */
 function addToFiles (index: number, data: Uint8Array, lent: boolean): void {
   const start = index * pieceLength
   for (const state of files) {

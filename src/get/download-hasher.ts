@@ -24,7 +24,8 @@ export interface HashedFile { path: string, sha256: string, nodes: Uint8Array }
 export type HasherReply =
   /** Files whose every byte was stored (and hashed) in this run: their SHA-256 and piece-layer nodes. */
   | { kind: 'result', files: HashedFile[] }
-  | { kind: 'verified', id: number, hex: string, data: Uint8Array }
+  /** `data` is the piece moved back, absent when it was shared memory that never moved. */
+  | { kind: 'verified', id: number, hex: string, data?: Uint8Array }
 
 /** What webtorrent (patched, see patches/) awaits in place of hashing a piece on the main thread. */
 export interface PieceCheck { hex: string, buf: Uint8Array }
@@ -47,7 +48,7 @@ export class DownloadHasher {
   #failed = false
   /** Pieces the worker took through `verify`, which `piece` then skips. */
   readonly #taken: Uint8Array
-  readonly #checks = new Map<number, (check: PieceCheck) => void>()
+  readonly #checks = new Map<number, { data: Uint8Array, resolve: (check: PieceCheck) => void }>()
   #nextCheck = 0
 
   constructor (torrent: ParsedHybridTorrent, paths: ReadonlySet<string>) {
@@ -63,9 +64,9 @@ export class DownloadHasher {
     })
     worker.on('message', (reply: HasherReply) => {
       if (reply.kind !== 'verified') return
-      const resolve = this.#checks.get(reply.id)
+      const check = this.#checks.get(reply.id)
       this.#checks.delete(reply.id)
-      resolve?.({ hex: reply.hex, buf: reply.data })
+      check?.resolve({ hex: reply.hex, buf: reply.data ?? check.data })
     })
     worker.postMessage({ kind: 'init', pieceLength: torrent.pieceLength, maxAheadBytes: MAX_AHEAD_BYTES, files } satisfies HasherRequest)
     this.#worker = worker
@@ -73,19 +74,22 @@ export class DownloadHasher {
 
   /**
    * Checks a piece's SHA-1 on the worker, which also hashes it for its file when it matches
-   * `expected`: the piece moves to the worker and back instead of being copied (`data` is left
-   * detached; use the returned `buf`), and the main thread, which a fast transfer keeps busy,
-   * hashes nothing.
+   * `expected`, and the main thread, which a fast transfer keeps busy, hashes nothing. The piece is
+   * not copied: shared memory (the piece pool's) is read in place; anything else moves to the
+   * worker and back (`data` is left detached; use the returned `buf`).
    */
   async verify (index: number, data: Uint8Array, expected: string): Promise<PieceCheck> {
     const worker = this.#worker
     if (this.#failed || worker === undefined) return checkHere(data)
-    const own = ownsWholeBuffer(data) ? data : data.slice()
+    const shared = data.buffer instanceof SharedArrayBuffer
+    const own = shared || ownsWholeBuffer(data) ? data : data.slice()
     const id = this.#nextCheck++
     this.#taken[index] = 1
     return await new Promise(resolve => {
-      this.#checks.set(id, resolve)
-      worker.postMessage({ kind: 'verify', id, index, data: own, expected } satisfies HasherRequest, [own.buffer as ArrayBuffer])
+      this.#checks.set(id, { data: own, resolve })
+      const request: HasherRequest = { kind: 'verify', id, index, data: own, expected }
+      if (shared) worker.postMessage(request)
+      else worker.postMessage(request, [own.buffer as ArrayBuffer])
     })
   }
 
@@ -128,7 +132,7 @@ export class DownloadHasher {
 
   /** Pieces out on a worker that stopped come back as failing their check: webtorrent fetches them again. */
   #abandonChecks (): void {
-    for (const resolve of this.#checks.values()) resolve({ hex: '', buf: new Uint8Array(0) })
+    for (const { resolve } of this.#checks.values()) resolve({ hex: '', buf: new Uint8Array(0) })
     this.#checks.clear()
   }
 }

@@ -85,7 +85,7 @@ export class SwarmDownload extends EventEmitter {
     const torrent = client.add(source, {
       path: staging,
       store: this.#storeClass(),
-      storeOpts: { folder: staging },
+      storeOpts: { folder: staging, directMemory: (buf: Uint8Array) => piecePool.alignedView(buf) },
       deselect: true,
       announce: [],
       ...bitfield === null ? {} : { bitfield }

@@ -4,6 +4,7 @@ import RandomAccessFile from 'random-access-file'
 import type { ChunkStore, ChunkStoreGetOptions } from 'webtorrent'
 import { SilmarilError } from '../errors.js'
 import { logger } from '../log.js'
+import { DirectWriter } from './direct-writer.js'
 import { ChunkLayout } from './pad-layout.js'
 import { padMask } from './pad-files.js'
 import { filePathIn, storeRoot, type StoreRootOptions } from './pad-paths.js'
@@ -41,6 +42,11 @@ export interface PadAwareStoreOptions extends StoreRootOptions {
    * name, so a folder seeds and downloads under any name. Overrides `path`, `rootDir` and `addUID`.
    */
   folder?: string
+  /**
+   * True for a buffer in page-aligned memory that stays untouched until its `put` calls back:
+   * whole aligned pieces of it are then written past the page cache (see `DirectWriter`).
+   */
+  directMemory?: (buf: Uint8Array) => boolean
 }
 
 /**
@@ -64,6 +70,8 @@ export class PadAwareStore implements ChunkStore {
   /** Absolute path of each file; undefined for pads. */
   readonly #paths: Array<string | undefined>
   readonly #handles: Array<RandomAccessFile | undefined>
+  readonly #directMemory: ((buf: Uint8Array) => boolean) | undefined
+  readonly #direct: Array<DirectWriter | undefined>
   readonly #readOnly: boolean[]
   readonly #refusal: SilmarilError | undefined
   #closed = false
@@ -95,6 +103,8 @@ export class PadAwareStore implements ChunkStore {
     this.lastChunkIndex = this.#layout.chunkCount - 1
     this.#addUID = this.#refusal === undefined && opts.addUID === true && opts.name !== undefined
     this.#handles = opts.files.map(() => undefined)
+    this.#directMemory = opts.directMemory
+    this.#direct = opts.files.map(() => undefined)
     this.#readOnly = opts.files.map(() => false)
     if (this.#refusal === undefined) {
       log('%d files (%d pads) in %d chunks of %d under %s',
@@ -128,7 +138,7 @@ export class PadAwareStore implements ChunkStore {
       if (segment.file < 0) continue
       pending++
       const data = segment.from === 0 && segment.to === size ? buf : buf.subarray(segment.from, segment.to)
-      this.#handle(segment.file).write(segment.fileOffset, data, done)
+      this.#write(segment.file, segment.fileOffset, data, done)
     }
     if (pending === 1) defer(cb, null)
     else done(null)
@@ -188,8 +198,9 @@ export class PadAwareStore implements ChunkStore {
   close (cb: StoreCallback = noop): void {
     if (this.#closed) return defer(cb, closedError())
     this.#closed = true
-    const open = this.#handles.filter(handle => handle !== undefined)
+    const open: Array<{ close: (cb: StoreCallback) => void }> = [...this.#handles, ...this.#direct].filter(handle => handle !== undefined)
     this.#handles.fill(undefined)
+    this.#direct.fill(undefined)
     log('closing %d open files under %s', open.length, this.#root)
     let pending = open.length + 1
     let failure: Error | null = null
@@ -226,6 +237,14 @@ export class PadAwareStore implements ChunkStore {
       this.#handles[file] = handle
     }
     return handle
+  }
+
+  #write (file: number, offset: number, data: Uint8Array, cb: StoreCallback): void {
+    const cached = (done: StoreCallback): void => { this.#handle(file).write(offset, data, done) }
+    if (this.#directMemory?.(data) !== true || !DirectWriter.fits(offset, data.byteLength)) return cached(cb)
+    let writer = this.#direct[file]
+    if (writer === undefined) this.#direct[file] = writer = new DirectWriter(this.#paths[file] as string)
+    writer.write(offset, data, cached, cb)
   }
 
   #read (file: number, offset: number, size: number, cb: StoreGetCallback): void {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import { DownloadHasher } from '../../src/get/download-hasher.js'
+import { PiecePool } from '../../src/get/piece-pool.js'
 import { fileMerkle } from '../../src/share/torrent/merkle.js'
 import type { ParsedHybridTorrent } from '../../src/share/torrent/index.js'
 import { seededBytes } from '../helpers/seeded-bytes.js'
@@ -83,4 +84,26 @@ test('a file missing a piece is left out, for the verifier to hash from disk', a
   const hashed = await hasher.finish()
   assert.equal(hashed.has('m/model.safetensors'), false)
   assert.equal(hashed.has('m/config.json'), true)
+})
+
+test('pieces in the shared piece pool are read in place, and one reused right after its check does not change what its file hashed to', async t => {
+  const { torrent, weights, config, pieces } = layout()
+  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
+  t.after(async () => { await hasher.stop() })
+  const pool = new PiecePool(1 << 20)
+  // Out of order, so pieces wait in the worker for the in-order SHA-256; one slot serves every whole piece.
+  for (const index of [3, 1, 4, 0, 2]) {
+    const slot = pool.take(pieces[index]!.length)
+    slot.set(pieces[index]!)
+    const check = await hasher.verify(index, slot, sha1(pieces[index]!))
+    assert.equal(check.hex, sha1(pieces[index]!))
+    assert.equal(check.buf, slot, 'the same memory, not moved')
+    assert.equal(slot.length, pieces[index]!.length)
+    slot.fill(0xee)
+    pool.give(slot)
+  }
+  const hashed = await hasher.finish()
+  assert.equal(hashed.get('m/model.safetensors')?.sha256, sha256(weights))
+  assert.deepEqual(Buffer.from(hashed.get('m/model.safetensors')!.nodes), Buffer.from(fileMerkle(weights, PIECE).pieceLayer))
+  assert.equal(hashed.get('m/config.json')?.sha256, sha256(config))
 })
