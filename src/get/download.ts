@@ -14,6 +14,7 @@ import { bencode, RawBencode } from '../share/torrent/bencode.js'
 import { checkHere, DownloadHasher, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
 import { PiecePool } from './piece-pool.js'
+import { copyInto } from './shared-copy.js'
 import { selectPaths, type FileSelection } from './selection.js'
 
 type VerifyingTorrent = Torrent & { verifyPiece?: DownloadHasher['verify'] }
@@ -34,6 +35,7 @@ const PIECE_POOL_BYTES = 32 * 1024 * 1024
  */
 const piecePool = new PiecePool(PIECE_POOL_BYTES)
 Piece.alloc = length => piecePool.take(length)
+Piece.copy = copyInto
 
 export interface SwarmDownloadInit {
   client: WebTorrent

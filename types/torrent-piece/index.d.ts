@@ -4,6 +4,8 @@ declare module 'torrent-piece' {
     static readonly BLOCK_LENGTH: number
     /** Allocates a piece's buffer at its first block (patched in; the default is `new Uint8Array`). */
     static alloc: (length: number) => Uint8Array
+    /** Copies a block into its piece's buffer at `offset` (patched in; the default is `target.set`). */
+    static copy: (target: Uint8Array, data: Uint8Array, offset: number) => void
     constructor (length: number)
     readonly length: number
     /** Bytes not yet received. */
