@@ -255,8 +255,7 @@ export class CatalogService extends EventEmitter {
   async #publish (): Promise<void> {
     const run = this.#publishing.then(async () => {
       if (this.#stopped) return
-      const { infohash } = await this.#components.files.seed(this.#catalog.toBytes())
-      this.#infohash = infohash
+      const infohash = await this.#seedCatalog()
       const publisher = this.#publisher
       if (publisher === undefined) return
       await publisher.publishOwn(infohash).catch((err: Error) => { this.emit('warning', new Error(`own catalog slot not written: ${err.message}`)) })
@@ -268,15 +267,24 @@ export class CatalogService extends EventEmitter {
     await run
   }
 
+  /**
+   * Seeds the catalog as it is now. Its infohash also counts as merged: a catalog this node built
+   * holds nothing the node lacks later (entries are only ever superseded), so when the shared slot
+   * still points to one it replaced, there is nothing to fetch. Fetching it waited out the whole
+   * fetch timeout (15 s) on a network where no one else had it, e.g. a node's first shares.
+   */
+  async #seedCatalog (): Promise<string> {
+    const { infohash } = await this.#components.files.seed(this.#catalog.toBytes())
+    this.#infohash = infohash
+    await this.#rememberMerged(infohash)
+    return infohash
+  }
+
   /** Read → verify → merge before the shared slot is written: what it points to is merged first. */
   async #beforeSharedWrite (current: string | null): Promise<string | null> {
     if (current !== null && current !== this.#infohash && !this.#merged.includes(current)) {
       const merge = await this.#fetchAndMerge(current)
-      if (merge?.changed === true) {
-        const { infohash } = await this.#components.files.seed(this.#catalog.toBytes())
-        this.#infohash = infohash
-        await this.#publisher?.publishOwn(infohash).catch(() => {})
-      }
+      if (merge?.changed === true) await this.#publisher?.publishOwn(await this.#seedCatalog()).catch(() => {})
     }
     return this.#infohash
   }
