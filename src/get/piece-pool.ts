@@ -61,7 +61,7 @@ export class PiecePool {
 
   /** True for a view into the current arena that starts on a page: aligned memory, shared with workers. */
   alignedView (buf: Uint8Array): boolean {
-    return this.#arena !== undefined && buf.buffer === this.#arena && buf.byteOffset % DIRECT_ALIGNMENT === 0
+    return buf.buffer === this.#arena && buf.byteOffset % DIRECT_ALIGNMENT === 0
   }
 
   /**

@@ -3,7 +3,7 @@ type CopyArrayBuffer = (destination: ArrayBufferLike, destinationOffset: number,
 
 const UINT32_MAX = 0xffff_ffff
 
-/** The binding when this Node has it and it copies correctly; its argument checks abort the process, so every call above is checked first. */
+/** The binding when this Node has it and it copies correctly; its argument checks abort the process, so every call below is checked first. */
 const memcpy = ((): CopyArrayBuffer | undefined => {
   try {
     const binding = (process as unknown as { binding?: (name: string) => { copyArrayBuffer?: unknown } }).binding?.('buffer')
