@@ -12,6 +12,7 @@ import { startBootstrapProcess, stopChild } from '../lib/loopback.js'
 import { createLoadGenerator, template, type LoadGenerator, type StepResult, type Template } from './dht-load.js'
 import type { BenchReport } from './report.js'
 import { cpuSeconds, rssMb } from '../lib/proc-stats.js'
+import { median } from '../lib/stats.js'
 
 /**
  * `silmaril-bootstrap` under load, over loopback UDP, bounded in time: fill its BEP 44 store with
@@ -46,7 +47,6 @@ const ID = randomBytes(20)
 const PKCS8_SEED_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 const stepCapacity = (answered: number, cpuS: number): number => Math.round(answered / cpuS)
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 function signedItems (): { puts: Template[], targets: Buffer[] } {
   // One KeyObject per key: src/dht's sign() parses the seed on every call, too slow for 100,000.

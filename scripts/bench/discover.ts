@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { createDaemonHome, startBootstrapProcess, stopChild, type DaemonHome } from '../lib/loopback.js'
 import type { BenchReport } from './report.js'
 import { writeBenchModel } from './bench-model.js'
+import { median } from '../lib/stats.js'
 
 /**
  * Cold and warm `silmaril discover` as whole CLI processes on a 50-node loopback testnet: a
@@ -43,7 +44,6 @@ async function startDhtSwarm (bootstrap: string, count: number): Promise<ChildPr
   return child
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 export async function run (report: BenchReport): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'silmaril-bench-discover-'))

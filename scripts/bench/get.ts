@@ -12,13 +12,14 @@ import { writeSafetensors } from '../../test/helpers/model-fixtures.js'
 import { createDaemonHome, SILMARIL_BIN, startBootstrapProcess, type BootstrapProcess, type DaemonHome } from '../lib/loopback.js'
 import type { BenchReport } from './report.js'
 import { cpuSeconds, mainThreadCpuSeconds, procStatusKb } from '../lib/proc-stats.js'
+import { median } from '../lib/stats.js'
 
 /**
  * `make bench get`: a 1 GiB model from daemon A to daemon B on a loopback testnet (a bootstrap
  * process and two daemon processes), end to end as a user runs it (`discover --refresh` until the
  * model shows, then `get <name>`), with the peak RSS of both daemons; next to two libtorrent
  * sessions moving the same folder over loopback TCP. Both run ROUNDS times, alternating which goes
- * first, each round with a fresh downloader, and the medians are reported: on a shared machine one
+ * first, each round with a downloader that holds nothing yet, and the medians are reported: on a shared machine one
  * run of each can land in different weather. A downloader pauses its new seed once installed and
  * stays up, so the next one has A alone to fetch from and no dead node in its DHT.
  */
@@ -65,8 +66,9 @@ export async function run (report: BenchReport): Promise<void> {
     const a = await createDaemonHome('a', root, [address])
     const downloaders = await Promise.all(Array.from({ length: ROUNDS }, async (_, i) => await createDaemonHome(`b${i}`, root, [address])))
     homes.push(a, ...downloaders)
-    // The first downloader is up while A shares, so A publishes into a DHT of more than the bootstrap node.
-    await Promise.all([a, downloaders[0]!].map(async h => await h.run(['daemon', 'start'])))
+    // Every downloader is up (idle until its round) while A shares, so A publishes into a DHT of
+    // more than the bootstrap node and no node joins or leaves during the rounds.
+    await Promise.all(homes.map(async h => await h.run(['daemon', 'start'])))
     const shareStarted = performance.now()
     const shared = JSON.parse(await a.run(['share', folder, '--name', NAME, '--license', 'mit', '--json'])) as ShareResult
     const shareSeconds = (performance.now() - shareStarted) / 1000
@@ -86,7 +88,7 @@ export async function run (report: BenchReport): Promise<void> {
     }
 
     const mbs = (seconds: number | null): number | null => seconds === null ? null : Math.round(size / 1e6 / seconds)
-    const libtorrentSeconds = median(libtorrentRuns.map(r => r.seconds))
+    const libtorrentSeconds = medianOf(libtorrentRuns.map(r => r.seconds))
     const targetMbs = mbs(libtorrentSeconds)
     const rssA = Math.max(...rounds.map(r => r.rssA))
     const rssB = Math.max(...rounds.map(r => r.rssB))
@@ -94,9 +96,9 @@ export async function run (report: BenchReport): Promise<void> {
       report.rows.push({ case: caseName, implementation: 'silmaril daemons', seconds: seconds === null ? null : Number(seconds.toFixed(2)), mb_s: mbs(seconds), target_mb_s: targetMbs, ...extra })
     }
     const rssColumns = { rss_a_mb: rssA, rss_b_mb: rssB, target_rss_mb: RSS_TARGET_MB }
-    row('discover --refresh → get → installed', median(rounds.map(r => r.endToEndSeconds)), rssColumns)
-    row('transfer start → installed', median(rounds.map(r => r.transferSeconds)), rssColumns)
-    row('downloading phase only', median(rounds.map(r => r.downloadSeconds)))
+    row('discover --refresh → get → installed', medianOf(rounds.map(r => r.endToEndSeconds)), rssColumns)
+    row('transfer start → installed', medianOf(rounds.map(r => r.transferSeconds)), rssColumns)
+    row('downloading phase only', medianOf(rounds.map(r => r.downloadSeconds)))
     if ('missing' in lt) {
       report.rows.push({ case: 'transfer start → finished', implementation: 'libtorrent (not installed)', seconds: null, mb_s: null, target_mb_s: null })
       report.notes.push(`libtorrent row skipped: ${lt.missing}`)
@@ -111,7 +113,7 @@ export async function run (report: BenchReport): Promise<void> {
     const seconds = (value: number | null): string => value === null ? '-' : value.toFixed(2)
     report.notes.push(`${ROUNDS} rounds, medians above; transfer start → installed (silmaril) against libtorrent, s: ${rounds.map((r, i) => `${seconds(r.transferSeconds)} / ${seconds(libtorrentRuns[i]?.seconds ?? null)}`).join(', ')}`)
     report.notes.push(`model: ${SHARDS} safetensors shards of random F16 + config.json + tokenizer.json + index, ${size} bytes; piece length ${pieceLength}; A hashed and shared it in ${shareSeconds.toFixed(1)} s (not timed above)`)
-    report.notes.push(`each round a fresh daemon B gets the model from A; discover --refresh until found: ${rounds.map(r => r.discoverSeconds.toFixed(2)).join(', ')} s of the end to end; transfer phases on B in the last round (SSE, ms after the transfer appeared): ${rounds.at(-1)?.phases ?? '-'}`)
+    report.notes.push(`each round a daemon B that holds nothing yet gets the model from A; discover --refresh until found: ${rounds.map(r => r.discoverSeconds.toFixed(2)).join(', ')} s of the end to end; transfer phases on B in the last round (SSE, ms after the transfer appeared): ${rounds.at(-1)?.phases ?? '-'}`)
     report.notes.push(`daemon CPU during discover+get, per round: ${rounds.map(r => `A ${r.cpu.a.toFixed(1)} s, B ${r.cpu.b.toFixed(1)} s (main threads ${r.cpu.mainA.toFixed(1)}, ${r.cpu.mainB.toFixed(1)}) over ${r.endToEndSeconds.toFixed(1)} s`).join('; ')}`)
     report.notes.push(`peak RSS sampled every ${RSS_SAMPLE_MS} ms during discover+get: A ${rssA} MB, B ${rssB} MB (target < ${RSS_TARGET_MB}), A from ${rssBefore} MB after sharing; lifetime VmHWM: A ${await vmHwmMb(pidA)} MB (includes hashing at share), B ${Math.max(...rounds.map(r => r.hwmB))} MB`)
     const model = cpus()[0]?.model.trim() ?? 'unknown CPU'
@@ -123,9 +125,8 @@ export async function run (report: BenchReport): Promise<void> {
   }
 }
 
-/** A fresh daemon `b` (started here unless it runs) discovers and gets the model A shares, then pauses its seed. */
+/** Daemon `b`, which holds nothing yet, discovers and gets the model A shares, then pauses its seed. */
 async function getRound (b: DaemonHome, pidA: number, shared: ShareResult): Promise<Round> {
-  if (await daemonPid(b).catch(() => undefined) === undefined) await b.run(['daemon', 'start'])
   const pidB = await daemonPid(b)
   try {
     const watch = await watchTransfer(b, shared.infohash)
@@ -165,12 +166,10 @@ async function getRound (b: DaemonHome, pidA: number, shared: ShareResult): Prom
   }
 }
 
-/** The middle value (the mean of the middle two for an even count); null when there is none. */
-function median (values: Array<number | null>): number | null {
-  const known = values.filter((v): v is number => v !== null).sort((x, y) => x - y)
-  if (known.length === 0) return null
-  const middle = Math.floor(known.length / 2)
-  return known.length % 2 === 1 ? known[middle]! : (known[middle - 1]! + known[middle]!) / 2
+/** The median of the values measured; null when none was. */
+function medianOf (values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null)
+  return known.length === 0 ? null : median(known)
 }
 
 /** Four random safetensors shards (1 GiB of tensor data), their index, config.json and tokenizer.json; returns the bytes. */

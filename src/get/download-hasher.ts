@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { logger } from '../log.js'
 import type { ParsedHybridTorrent } from '../share/torrent/index.js'
-import { ownsWholeBuffer } from './own-buffer.js'
 
 const log = logger('get:hash')
 
@@ -82,7 +81,8 @@ export class DownloadHasher {
     const worker = this.#worker
     if (this.#failed || worker === undefined) return checkHere(data)
     const shared = data.buffer instanceof SharedArrayBuffer
-    const own = shared || ownsWholeBuffer(data) ? data : data.slice()
+    // A copy, never `slice()`: on a Buffer that is a view, and moving it would detach the caller's memory.
+    const own = shared || ownsWholeBuffer(data) ? data : new Uint8Array(data)
     const id = this.#nextCheck++
     this.#taken[index] = 1
     return await new Promise(resolve => {
@@ -96,9 +96,12 @@ export class DownloadHasher {
   /** A verified piece, as written to the store (copied to the worker; the caller keeps `data`). */
   piece (index: number, data: Uint8Array): void {
     if (this.#failed || this.#worker === undefined || this.#taken[index] === 1) return
-    // Cloning a view copies its whole backing buffer.
-    const exact = ownsWholeBuffer(data) ? data : data.slice()
-    this.#worker.postMessage({ kind: 'piece', index, data: exact } satisfies HasherRequest)
+    const request: HasherRequest = { kind: 'piece', index, data }
+    // A whole buffer is cloned (one copy). A view, which cloning would copy with its whole backing
+    // buffer, and shared memory, which the store reuses once written, are copied once and moved.
+    if (ownsWholeBuffer(data)) return this.#worker.postMessage(request)
+    const copy = new Uint8Array(data)
+    this.#worker.postMessage({ ...request, data: copy }, [copy.buffer])
   }
 
   /** The hashes of every file seen whole, by path; stops the worker. */
@@ -140,4 +143,12 @@ export class DownloadHasher {
 /** The same check on this thread, when there is no worker (nothing selected yet, or it failed). */
 export function checkHere (data: Uint8Array): PieceCheck {
   return { hex: createHash('sha1').update(data).digest('hex'), buf: data }
+}
+
+/**
+ * True when `buf` spans the whole of an ArrayBuffer (not shared memory): it can be moved to the
+ * worker as it is, and cloning it copies only its own bytes, not a larger backing buffer.
+ */
+function ownsWholeBuffer (buf: Uint8Array): boolean {
+  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer
 }

@@ -107,3 +107,31 @@ test('pieces in the shared piece pool are read in place, and one reused right af
   assert.deepEqual(Buffer.from(hashed.get('m/model.safetensors')!.nodes), Buffer.from(fileMerkle(weights, PIECE).pieceLayer))
   assert.equal(hashed.get('m/config.json')?.sha256, sha256(config))
 })
+
+test('pieces the store reports without a check (a view, a pool slot reused at once, a whole buffer) count for their files; the caller keeps its bytes', async t => {
+  const { torrent, weights, config, pieces } = layout()
+  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
+  t.after(async () => { await hasher.stop() })
+  const pool = new PiecePool(1 << 20)
+  for (const index of [1, 0, 3, 2, 4]) {
+    const piece = pieces[index]!
+    if (index % 2 === 0) {
+      const slot = pool.take(piece.length)
+      slot.set(piece)
+      hasher.piece(index, slot)
+      slot.fill(0xee)
+      pool.give(slot)
+    } else if (index === 1) {
+      const view = Buffer.concat([Buffer.alloc(7), piece]).subarray(7)
+      hasher.piece(index, view)
+      assert.deepEqual(view, piece, 'a view is left as it was')
+    } else {
+      const whole = new Uint8Array(piece)
+      hasher.piece(index, whole)
+      assert.equal(whole.length, piece.length, 'a whole buffer is not moved away')
+    }
+  }
+  const hashed = await hasher.finish()
+  assert.equal(hashed.get('m/model.safetensors')?.sha256, sha256(weights))
+  assert.equal(hashed.get('m/config.json')?.sha256, sha256(config))
+})
