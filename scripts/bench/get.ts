@@ -15,13 +15,14 @@ import { cpuSeconds, mainThreadCpuSeconds, procStatusKb } from '../lib/proc-stat
 import { median } from '../lib/stats.js'
 
 /**
- * `make bench get`: a 1 GiB model from daemon A to daemon B on a loopback testnet (a bootstrap
- * process and two daemon processes), end to end as a user runs it (`discover --refresh` until the
- * model shows, then `get <name>`), with the peak RSS of both daemons; next to two libtorrent
- * sessions moving the same folder over loopback TCP. Both run ROUNDS times, alternating which goes
- * first, each round with a downloader that holds nothing yet, and the medians are reported: on a shared machine one
- * run of each can land in different weather. A downloader pauses its new seed once installed and
- * stays up, so the next one has A alone to fetch from and no dead node in its DHT.
+ * `make bench get`: a 1 GiB model from daemon A to a downloading daemon on a loopback testnet (a
+ * bootstrap process, A, and one downloader per round), end to end as a user runs it (`discover
+ * --refresh` until the model shows, then `get <name>`), with the peak RSS of both daemons; next to
+ * two libtorrent sessions moving the same folder over loopback TCP. Both run ROUNDS times,
+ * alternating which goes first, each round with a downloader that holds nothing yet, and the
+ * medians are reported: on a shared machine one run of each can land in different weather. A
+ * downloader pauses its new seed once installed and stays up, so the next one has A alone to
+ * fetch from and no dead node in its DHT.
  */
 
 const NAME = 'bench/get-1g'
