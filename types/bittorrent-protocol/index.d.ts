@@ -1,0 +1,17 @@
+declare module 'bittorrent-protocol' {
+  /** A BitTorrent peer wire (bittorrent-protocol 5, as patched); only what the tests use. */
+  export default class Wire {
+    constructor ()
+    readonly requests: unknown[]
+    readonly peerChoking: boolean
+    handshake (infoHash: string, peerId: string, extensions?: Record<string, boolean>): void
+    unchoke (): void
+    request (index: number, offset: number, length: number, cb: (err: Error | null, block?: Uint8Array) => void): void
+    piece (index: number, offset: number, buffer: Uint8Array): void
+    pipe<T> (destination: T): T
+    destroy (): void
+    on (event: 'request', listener: (index: number, offset: number, length: number, respond: (err: Error | null, block?: Uint8Array) => void) => void): this
+    on (event: 'handshake', listener: (infoHash: string, peerId: string) => void): this
+    once (event: string, listener: (...args: unknown[]) => void): this
+  }
+}
