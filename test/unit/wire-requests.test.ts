@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import Wire from 'bittorrent-protocol'
 
-// bittorrent-protocol is patched (patches/bittorrent-protocol+*.patch) to match an arriving block
-// with the oldest open request first. Whatever order a peer answers in, each request must get
-// its own block, once.
+// bittorrent-protocol is patched (patches/bittorrent-protocol+*.patch) to send the requests made in
+// one go as one buffer and to match an arriving block with the oldest open request first. The
+// peer must see every message in the order it was made, and whatever order it answers in, each
+// request must get its own block, once.
 
 const INFOHASH = randomBytes(20).toString('hex')
 const BLOCK = 16384
@@ -53,4 +54,29 @@ test('blocks answered in the order asked each reach their own request', async ()
 test('blocks answered out of order (reversed, then shuffled) still reach their own request', async () => {
   await fetchAll(pending => [...pending].reverse())
   await fetchAll(pending => [5, 0, 11, 3, 1, 8, 2, 10, 4, 9, 6, 7].map(i => pending[i] as () => void))
+})
+
+test('requests sent in one go reach the peer in order, before a message made after them, past one batch', async () => {
+  const { downloader, seeder } = connectedPair()
+  await new Promise(resolve => downloader.once('unchoke', resolve))
+  const seen: string[] = []
+  seeder.on('request', (index, offset) => { seen.push(`request ${index}/${offset / BLOCK}`) })
+  seeder.on('cancel', (index, offset) => { seen.push(`cancel ${index}/${offset / BLOCK}`) })
+  seeder.on('have', index => { seen.push(`have ${index}`) })
+  const expected: string[] = []
+  const ask = (index: number, block: number): void => {
+    downloader.request(index, block * BLOCK, BLOCK, () => {})
+    expected.push(`request ${index}/${block}`)
+  }
+  for (let n = 0; n < 300; n++) ask(Math.floor(n / 64), n % 64)
+  downloader.cancel(0, 5 * BLOCK, BLOCK)
+  expected.push('cancel 0/5')
+  downloader.have(9)
+  expected.push('have 9')
+  ask(7, 0)
+  await new Promise<void>(resolve => { setImmediate(resolve) })
+  for (let turn = 0; turn < 100 && seen.length < expected.length; turn++) await new Promise<void>(resolve => { setTimeout(resolve, 10) })
+  assert.deepEqual(seen, expected)
+  downloader.destroy()
+  seeder.destroy()
 })

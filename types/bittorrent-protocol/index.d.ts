@@ -8,9 +8,13 @@ declare module 'bittorrent-protocol' {
     unchoke (): void
     request (index: number, offset: number, length: number, cb: (err: Error | null, block?: Uint8Array) => void): void
     piece (index: number, offset: number, buffer: Uint8Array): void
+    cancel (index: number, offset: number, length: number): void
+    have (index: number): void
     pipe<T> (destination: T): T
     destroy (): void
     on (event: 'request', listener: (index: number, offset: number, length: number, respond: (err: Error | null, block?: Uint8Array) => void) => void): this
+    on (event: 'cancel', listener: (index: number, offset: number, length: number) => void): this
+    on (event: 'have', listener: (index: number) => void): this
     on (event: 'handshake', listener: (infoHash: string, peerId: string) => void): this
     once (event: string, listener: (...args: unknown[]) => void): this
   }
