@@ -11,6 +11,8 @@ import { writeModelFolder } from '../helpers/model-folder.js'
 const WAIT_MS = 120_000
 /** 24 · 2900² bytes of weights: just over 200 MB. */
 const HIDDEN_SIZE = 2900
+/** C's download limit (16 MiB/s): slow enough to kill A mid-transfer, and checked as a limit. */
+const LIMIT_KIBPS = 16384
 
 async function sha256 (path: string): Promise<string> {
   const hash = createHash('sha256')
@@ -36,9 +38,10 @@ test('a 200 MB model: B discovers and gets it by name; C gets it from A and B, a
 
   // C fetches at 16 MiB/s so that A can be killed mid-transfer; B, seeding since its install, carries on.
   await c.run(['daemon', 'stop'])
-  await appendFile(join(c.home, 'config.yaml'), 'limits:\n  download_limit_kbps: 16384\n')
+  await appendFile(join(c.home, 'config.yaml'), `limits:\n  download_limit_kbps: ${LIMIT_KIBPS}\n`)
   await c.run(['daemon', 'start'])
   await eventually('C discovering the model', WAIT_MS, async () => (await net.json<DiscoveredModel[]>(c, ['discover', 'big', '--refresh'])).length === 1 ? true : undefined)
+  const startedAt = Date.now()
   const started = await net.json<TransferInfo>(c, ['get', 'acme/big-llama', '--detach'])
   await eventually('C connected to both seeders, a fifth of the way', WAIT_MS, async () => {
     const info = await net.json<TransferInfo>(c, ['transfers', 'show', started.id])
@@ -49,6 +52,10 @@ test('a 200 MB model: B discovers and gets it by name; C gets it from A and B, a
     const list = await net.json<TransferInfo[]>(c, ['transfers'])
     return list.some(x => x.id === started.id && x.kind === 'seed' && x.state === 'seeding') ? true : undefined
   })
+  // Unthrottled, this transfer takes a second or two; the limit must hold it to about its rate.
+  const floorS = 0.75 * shared.size / (LIMIT_KIBPS * 1024)
+  const tookS = (Date.now() - startedAt) / 1000
+  assert.ok(tookS >= floorS, `limits.download_limit_kbps ${LIMIT_KIBPS}: ${shared.size} bytes took ${tookS.toFixed(1)} s, under the ${floorS.toFixed(1)} s the limit allows`)
   const onC = await net.json<LocalModel>(c, ['list']).then(list => (list as unknown as LocalModel[]).find(m => m.name === 'acme/big-llama'))
   assert.ok(onC !== undefined)
   await sameFiles(folder, onC.path, files)
