@@ -18,7 +18,6 @@ const memcpy = ((): CopyArrayBuffer | undefined => {
   }
 })()
 
-
 /**
  * Copies `data` into `target` at `offset`. Into shared memory, `TypedArray.prototype.set` copies
  * word by word with relaxed atomics, as V8 must for memory another thread may read at the same

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { DownloadHasher } from '../../src/get/download-hasher.js'
 import { PiecePool } from '../../src/get/piece-pool.js'
 import { fileMerkle } from '../../src/share/torrent/merkle.js'
@@ -29,10 +29,16 @@ function layout (): { torrent: ParsedHybridTorrent, weights: Buffer, config: Buf
 const sha1 = (data: Uint8Array): string => createHash('sha1').update(data).digest('hex')
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
 
+/** A hasher (with its worker) for the files at `paths`, stopped when the test ends. */
+function startHasher (t: TestContext, torrent: ParsedHybridTorrent, paths: string[]): DownloadHasher {
+  const hasher = new DownloadHasher(torrent, new Set(paths))
+  t.after(async () => { await hasher.stop() })
+  return hasher
+}
+
 test('verify checks SHA-1 on the worker, hands the bytes back, and hashes verified pieces for their files', async t => {
   const { torrent, weights, config, pieces } = layout()
-  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
-  t.after(async () => { await hasher.stop() })
+  const hasher = startHasher(t, torrent, ['m/model.safetensors', 'm/config.json'])
   // Out of order, as a swarm delivers them.
   for (const index of [2, 0, 4, 3, 1]) {
     const piece = pieces[index]!
@@ -49,8 +55,7 @@ test('verify checks SHA-1 on the worker, hands the bytes back, and hashes verifi
 
 test('a piece that fails its SHA-1 never counts for its file; the good copy does, also when the store reports it afterwards', async t => {
   const { torrent, weights, pieces } = layout()
-  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors']))
-  t.after(async () => { await hasher.stop() })
+  const hasher = startHasher(t, torrent, ['m/model.safetensors'])
   const corrupt = Buffer.from(pieces[1]!)
   corrupt[100] = corrupt[100]! ^ 0xff
   const corruptHex = sha1(corrupt)
@@ -78,8 +83,7 @@ test('without a worker (nothing selected) verify hashes on the calling thread', 
 
 test('a file missing a piece is left out, for the verifier to hash from disk', async t => {
   const { torrent, pieces } = layout()
-  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
-  t.after(async () => { await hasher.stop() })
+  const hasher = startHasher(t, torrent, ['m/model.safetensors', 'm/config.json'])
   for (const index of [0, 1, 3, 4]) await hasher.verify(index, Buffer.from(pieces[index]!), sha1(pieces[index]!))
   const hashed = await hasher.finish()
   assert.equal(hashed.has('m/model.safetensors'), false)
@@ -88,8 +92,7 @@ test('a file missing a piece is left out, for the verifier to hash from disk', a
 
 test('pieces in the shared piece pool are read in place, and one reused right after its check does not change what its file hashed to', async t => {
   const { torrent, weights, config, pieces } = layout()
-  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
-  t.after(async () => { await hasher.stop() })
+  const hasher = startHasher(t, torrent, ['m/model.safetensors', 'm/config.json'])
   const pool = new PiecePool(1 << 20)
   // Out of order, so pieces wait in the worker for the in-order SHA-256; one slot serves every whole piece.
   for (const index of [3, 1, 4, 0, 2]) {
@@ -110,8 +113,7 @@ test('pieces in the shared piece pool are read in place, and one reused right af
 
 test('pieces the store reports without a check (a view, a pool slot reused at once, a whole buffer) count for their files; the caller keeps its bytes', async t => {
   const { torrent, weights, config, pieces } = layout()
-  const hasher = new DownloadHasher(torrent, new Set(['m/model.safetensors', 'm/config.json']))
-  t.after(async () => { await hasher.stop() })
+  const hasher = startHasher(t, torrent, ['m/model.safetensors', 'm/config.json'])
   const pool = new PiecePool(1 << 20)
   for (const index of [1, 0, 3, 2, 4]) {
     const piece = pieces[index]!
