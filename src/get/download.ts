@@ -11,21 +11,28 @@ import { MANIFEST_FILE } from '../share/manifest.js'
 import { PadAwareStore, type StoreCallback } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
-import { checkHere, DownloadHasher, type StreamedHashes } from './download-hasher.js'
+import { checkHere, DownloadHasher, type PieceCheck, type StreamedHashes } from './download-hasher.js'
 import { PeerGuard } from './peer-guard.js'
+import { PieceBacklog } from './piece-backlog.js'
 import { PiecePool } from './piece-pool.js'
 import { copyInto } from './shared-copy.js'
 import { selectPaths, type FileSelection } from './selection.js'
 
-type VerifyingTorrent = Torrent & { verifyPiece?: DownloadHasher['verify'] }
+/** The hooks webtorrent reads as patched (patches/webtorrent+*.patch); unpatched, it ignores them. */
+type HookedTorrent = Torrent & { verifyPiece?: DownloadHasher['verify'], holdRequests?: () => boolean }
 
 const log = logger('get:download')
 
 /** How often a download asks the DHT for more peers while it has few. */
 const LOOKUP_INTERVAL_MS = 3000
 const ENOUGH_PEERS = 8
-/** Written piece buffers kept for the next pieces (all downloads share them): ~32 pieces of 1 MiB. */
-const PIECE_POOL_BYTES = 32 * 1024 * 1024
+/**
+ * Piece buffers for all downloads: 128 pieces of 1 MiB. Only what is carved out counts in RSS, and
+ * a download needs about its backlog plus the pieces its peers are filling.
+ */
+const PIECE_POOL_BYTES = 128 * 1024 * 1024
+/** Whole pieces a download may hold unchecked or unwritten before it stops asking for more. */
+const MAX_BACKLOG_BYTES = 32 * 1024 * 1024
 
 /**
  * webtorrent's pieces (torrent-piece, as patched) take their buffers from here, and the store
@@ -70,6 +77,7 @@ export class SwarmDownload extends EventEmitter {
   #completed = false
   #lookups: NodeJS.Timeout | undefined
   #hasher: DownloadHasher | undefined
+  readonly #backlog = new PieceBacklog(MAX_BACKLOG_BYTES)
 
   constructor (init: SwarmDownloadInit) {
     super()
@@ -93,8 +101,9 @@ export class SwarmDownload extends EventEmitter {
       ...bitfield === null ? {} : { bitfield }
     })
     this.#torrent = torrent
-    // Read by webtorrent as patched (patches/webtorrent+*.patch); unpatched, it hashes pieces itself.
-    ;(torrent as VerifyingTorrent).verifyPiece = async (index, buf, expected) => await this.#hasher?.verify(index, buf, expected) ?? checkHere(buf)
+    const hooked = torrent as HookedTorrent
+    hooked.verifyPiece = async (index, buf, expected) => await this.#verify(index, buf, expected)
+    hooked.holdRequests = () => this.#backlog.full
     this.#guard = new PeerGuard(torrent, (address, piece) => { this.emit('banned', address, piece) })
     torrent.on('error', (err: Error) => { this.#fail(new SilmarilError('network', err.message, { cause: err })) })
     torrent.on('warning', (err: Error) => { log('%s: %s', this.#init.id, err.message) })
@@ -172,14 +181,28 @@ export class SwarmDownload extends EventEmitter {
       : [{ path: file.path, size: file.size, done_bytes: Math.min(file.size, torrent?.files[index]?.downloaded ?? 0), selected: this.#wanted(file.path) }])
   }
 
+  /** A whole piece, checked on the hasher's worker; it stays in the backlog until stored, or leaves it failing. */
+  async #verify (index: number, buf: Uint8Array, expected: string): Promise<PieceCheck> {
+    this.#backlog.add(index, buf.length)
+    const check = await this.#hasher?.verify(index, buf, expected) ?? checkHere(buf)
+    if (check.hex !== expected) {
+      this.#backlog.remove(index)
+      // webtorrent drops a piece that fails and fetches it again into a new buffer.
+      piecePool.give(check.buf)
+    }
+    return check
+  }
+
   /** The pad-aware store, telling the hasher of each piece it writes (webtorrent only stores verified pieces). */
   #storeClass (): typeof PadAwareStore {
     const hasher = (): DownloadHasher | undefined => this.#hasher
+    const backlog = this.#backlog
     return class HashingStore extends PadAwareStore {
       override put (index: number, buf: Uint8Array, cb: StoreCallback = noop): void {
         super.put(index, buf, err => {
           if (err === null) hasher()?.piece(index, buf)
           piecePool.give(buf)
+          backlog.remove(index)
           cb(err)
         })
       }

@@ -41,6 +41,10 @@ declare module 'webtorrent' {
     peerId: string
     downloaded: number
     uploaded: number
+    /** Whether the peer refuses our requests. */
+    peerChoking: boolean
+    /** Our requests the peer has not answered yet. */
+    requests: unknown[]
     downloadSpeed (): number
     uploadSpeed (): number
     destroy (): void
