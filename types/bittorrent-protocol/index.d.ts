@@ -1,8 +1,15 @@
 declare module 'bittorrent-protocol' {
   /** A BitTorrent peer wire (bittorrent-protocol 5, as patched); only what the tests use. */
   export default class Wire {
-    constructor ()
+    /** `type` 'tcpOutgoing' or 'tcpIncoming'; `peEnabled` 0 no protocol encryption, 1 offered with plaintext, 2 RC4 only. */
+    constructor (type?: string, peEnabled?: 0 | 1 | 2)
     readonly requests: unknown[]
+    /** 1 plaintext or 2 RC4, once the encryption handshake is done. */
+    readonly _encryptionMethod: number | null | undefined
+    /** The initiator's side of the encryption handshake (BEP 8). */
+    startEncryption (infoHash: string): void
+    /** The responder's side, once it knows the torrent from 'crypto-infohash'. */
+    setInfoHash (infoHash: string): void
     readonly peerChoking: boolean
     handshake (infoHash: string, peerId: string, extensions?: Record<string, boolean>): void
     unchoke (): void
@@ -16,6 +23,7 @@ declare module 'bittorrent-protocol' {
     on (event: 'cancel', listener: (index: number, offset: number, length: number) => void): this
     on (event: 'have', listener: (index: number) => void): this
     on (event: 'handshake', listener: (infoHash: string, peerId: string) => void): this
+    on (event: 'crypto-infohash' | 'crypto-handshake', listener: () => void): this
     once (event: string, listener: (...args: unknown[]) => void): this
   }
 }
