@@ -26,8 +26,12 @@ export type HasherReply =
   /** `data` is the piece moved back, absent when it was shared memory that never moved. */
   | { kind: 'verified', id: number, hex: string, data?: Uint8Array }
 
-/** What webtorrent (patched, see patches/) awaits in place of hashing a piece on the main thread. */
-export interface PieceCheck { hex: string, buf: Uint8Array }
+/**
+ * What webtorrent (patched, see patches/) awaits in place of hashing a piece on the main thread.
+ * `hex` null: the piece was not checked (the worker went away with it); webtorrent fetches it
+ * again and blames no peer.
+ */
+export interface PieceCheck { hex: string | null, buf: Uint8Array }
 
 /** Hashes of a file computed from the pieces as they were stored, in place of reading it again. */
 export interface StreamedHashes {
@@ -59,7 +63,7 @@ export class DownloadHasher {
     worker.on('error', err => {
       log('hash worker failed, the download will be hashed from disk: %s', err.message)
       this.#failed = true
-      this.#abandonChecks()
+      this.#abandonChecks(true)
     })
     worker.on('message', (reply: HasherReply) => {
       if (reply.kind !== 'verified') return
@@ -108,7 +112,7 @@ export class DownloadHasher {
   async finish (): Promise<Map<string, StreamedHashes>> {
     const worker = this.#worker
     this.#worker = undefined
-    this.#abandonChecks()
+    this.#abandonChecks(false)
     if (worker === undefined || this.#failed) {
       await worker?.terminate()
       return new Map()
@@ -129,13 +133,20 @@ export class DownloadHasher {
   async stop (): Promise<void> {
     const worker = this.#worker
     this.#worker = undefined
-    this.#abandonChecks()
+    this.#abandonChecks(false)
     await worker?.terminate()
   }
 
-  /** Pieces out on a worker that stopped come back as failing their check: webtorrent fetches them again. */
-  #abandonChecks (): void {
-    for (const { resolve } of this.#checks.values()) resolve({ hex: '', buf: new Uint8Array(0) })
+  /**
+   * Checks still out on a worker that is gone come back unchecked (hex null), not as failures: a
+   * failure bans the peers that sent the piece. With `recheck` (the worker died, the download goes
+   * on) a piece in shared memory, which never left this thread, is checked here instead; one that
+   * was moved to the worker went with it.
+   */
+  #abandonChecks (recheck: boolean): void {
+    for (const { data, resolve } of this.#checks.values()) {
+      resolve(recheck && data.buffer instanceof SharedArrayBuffer ? checkHere(data) : { hex: null, buf: new Uint8Array(0) })
+    }
     this.#checks.clear()
   }
 }

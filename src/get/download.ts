@@ -133,17 +133,21 @@ export class SwarmDownload extends EventEmitter {
     this.#checkComplete()
   }
 
-  /** Stops fetching and lets go of the torrent; the staged data stays for a later start. */
+  /**
+   * Stops fetching and lets go of the torrent; the staged data stays for a later start. The torrent
+   * goes first, so the checks the hasher still has out find it destroyed and end there.
+   */
   async stop (): Promise<void> {
     clearInterval(this.#lookups)
     piecePool.clear()
+    const torrent = this.#torrent
+    this.#torrent = undefined
+    if (torrent !== undefined && !torrent.destroyed) {
+      await new Promise<void>(resolve => { torrent.destroy({ destroyStore: false }, () => { resolve() }) })
+    }
     const hasher = this.#hasher
     this.#hasher = undefined
     await hasher?.stop()
-    const torrent = this.#torrent
-    this.#torrent = undefined
-    if (torrent === undefined || torrent.destroyed) return
-    await new Promise<void>(resolve => { torrent.destroy({ destroyStore: false }, () => { resolve() }) })
   }
 
   /** Hashes of the selected files that were stored whole in this run (see `DownloadHasher`); call once, after `complete`. */

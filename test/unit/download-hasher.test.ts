@@ -71,6 +71,21 @@ test('a piece that fails its SHA-1 never counts for its file; the good copy does
   assert.equal(hashed.get('m/model.safetensors')?.sha256, sha256(weights))
 })
 
+test('stopped with checks still out, the hasher answers them unchecked (hex null), never as failing: a failure bans the peers that sent the piece', async t => {
+  const { torrent, pieces } = layout()
+  const hasher = startHasher(t, torrent, ['m/model.safetensors', 'm/config.json'])
+  const pool = new PiecePool(1 << 20)
+  const out = pieces.map((piece, index) => {
+    const slot = pool.take(piece.length)
+    slot.set(piece)
+    return hasher.verify(index, slot, sha1(piece))
+  })
+  await hasher.stop()
+  const checks = await Promise.all(out)
+  assert.ok(checks.some(check => check.hex === null), 'the stop caught checks on the worker')
+  checks.forEach((check, index) => { assert.ok(check.hex === null || check.hex === sha1(pieces[index]!), `piece ${index}: ${String(check.hex)}`) })
+})
+
 test('without a worker (nothing selected) verify hashes on the calling thread', async () => {
   const { torrent, pieces } = layout()
   const hasher = new DownloadHasher(torrent, new Set())
