@@ -1,5 +1,11 @@
 import type { Level } from 'level'
-import type { TransferState } from '../api/types.js'
+import type { TransferFile, TransferState } from '../api/types.js'
+
+export interface StoppedProgress {
+  done: number
+  total: number
+  files: TransferFile[]
+}
 
 /** What the node remembers about a download between runs (level `downloads`, keyed by v1 infohash). */
 export interface DownloadRecord {
@@ -26,6 +32,12 @@ export interface DownloadRecord {
    */
   bitfield: string | null
   origin_bytes: number
+  /**
+   * What the download showed when it last stopped (pause, failure, daemon stop): the selected
+   * files' bytes and how many were verified. Shown while it is not running; absent before it had
+   * its metadata, and in records from before this field.
+   */
+  progress?: StoppedProgress
   started_at: string
   completed_at: string | null
 }

@@ -12,6 +12,7 @@ import { PadAwareStore, type StoreCallback } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
 import { checkHere, DownloadHasher, type PieceCheck, type StreamedHashes } from './download-hasher.js'
+import type { StoppedProgress } from './download-store.js'
 import { PeerGuard } from './peer-guard.js'
 import { PieceBacklog } from './piece-backlog.js'
 import { PiecePool } from './piece-pool.js'
@@ -183,6 +184,31 @@ export class SwarmDownload extends EventEmitter {
     return (this.#parsed?.files ?? []).flatMap((file, index) => file.pad
       ? []
       : [{ path: file.path, size: file.size, done_bytes: Math.min(file.size, torrent?.files[index]?.downloaded ?? 0), selected: this.#wanted(file.path) }])
+  }
+
+  /**
+   * What this download keeps when it stops: the bytes of each file in verified pieces (the blocks
+   * of a piece still being received are fetched again), and the same totals as `progress()`.
+   */
+  verifiedProgress (): StoppedProgress {
+    const parsed = this.#parsed
+    const bits = this.#torrent?.bitfield
+    const progress: StoppedProgress = { done: 0, total: 0, files: [] }
+    parsed?.files.forEach((file, index) => {
+      if (file.pad) return
+      let verified = 0
+      for (const piece of pieceRange(parsed, index)) {
+        if (bits?.get(piece) !== true) continue
+        const start = piece * parsed.pieceLength
+        verified += Math.min(file.offset + file.size, start + parsed.pieceLength) - Math.max(file.offset, start)
+      }
+      const selected = this.#wanted(file.path)
+      progress.files.push({ path: file.path, size: file.size, done_bytes: verified, selected })
+      if (!selected) return
+      progress.total += file.size
+      progress.done += verified
+    })
+    return progress
   }
 
   /** A whole piece, checked on the hasher's worker; it stays in the backlog until stored, or leaves it failing. */

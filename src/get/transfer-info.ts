@@ -15,7 +15,11 @@ export interface DownloadView {
 /** A download as the API shows it; `details` adds files, peers and verification. */
 export function downloadInfo ({ record, swarm, staging, verification }: DownloadView, details: boolean): TransferInfo {
   const torrent = swarm?.torrent
-  const { done, total } = swarm?.progress() ?? { done: 0, total: 0 }
+  // A running download counts its files from its metadata on; until then, and while it is
+  // stopped, it shows where it was when it last stopped.
+  const live = swarm?.progress()
+  const shown = live !== undefined && live.total > 0 ? live : record.progress ?? { done: 0, total: 0 }
+  const { done, total } = shown
   const active = torrent !== undefined && !record.paused
   const down = active ? Math.round(torrent.downloadSpeed) : 0
   const info: TransferInfo = {
@@ -48,7 +52,8 @@ export function downloadInfo ({ record, swarm, staging, verification }: Download
     error: record.error
   }
   if (!details) return info
-  return { ...info, files: swarm?.files() ?? [], peer_list: active ? peerRows(torrent) : [], verification }
+  const files = shown === live ? swarm?.files() ?? [] : record.progress?.files ?? []
+  return { ...info, files, peer_list: active ? peerRows(torrent) : [], verification }
 }
 
 /** A registered model's seeding torrent as a transfer. */

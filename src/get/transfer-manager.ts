@@ -526,6 +526,8 @@ export class TransferManager extends EventEmitter {
     if (swarm === undefined) return
     const bits = swarm.bitfield()
     if (bits !== null) view.record.bitfield = Buffer.from(bits).toString('base64')
+    const progress = swarm.verifiedProgress()
+    if (progress.total > 0) view.record.progress = progress
     await swarm.stop()
   }
 
