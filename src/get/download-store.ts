@@ -1,7 +1,8 @@
 import type { Level } from 'level'
 import type { TransferFile, TransferState } from '../api/types.js'
 
-export interface StoppedProgress {
+/** A download's bytes, by file, for when no running torrent counts them. */
+export interface ProgressSnapshot {
   done: number
   total: number
   files: TransferFile[]
@@ -33,11 +34,11 @@ export interface DownloadRecord {
   bitfield: string | null
   origin_bytes: number
   /**
-   * What the download showed when it last stopped (pause, failure, daemon stop): the selected
-   * files' bytes and how many were verified. Shown while it is not running; absent before it had
-   * its metadata, and in records from before this field.
+   * What the download holds when no torrent counts it: the selected files' bytes in verified pieces
+   * as of its last stop (pause, failure, daemon stop), or the bytes staged while its origin
+   * fetches it. Absent before it had its metadata, and in records from before this field.
    */
-  progress?: StoppedProgress
+  progress?: ProgressSnapshot
   started_at: string
   completed_at: string | null
 }

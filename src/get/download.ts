@@ -12,7 +12,7 @@ import { PadAwareStore, type StoreCallback } from '../share/pad-store.js'
 import { parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
 import { bencode, RawBencode } from '../share/torrent/bencode.js'
 import { checkHere, DownloadHasher, type PieceCheck, type StreamedHashes } from './download-hasher.js'
-import type { StoppedProgress } from './download-store.js'
+import type { ProgressSnapshot } from './download-store.js'
 import { PeerGuard } from './peer-guard.js'
 import { PieceBacklog } from './piece-backlog.js'
 import { PiecePool } from './piece-pool.js'
@@ -190,10 +190,10 @@ export class SwarmDownload extends EventEmitter {
    * What this download keeps when it stops: the bytes of each file in verified pieces (the blocks
    * of a piece still being received are fetched again), and the same totals as `progress()`.
    */
-  verifiedProgress (): StoppedProgress {
+  verifiedProgress (): ProgressSnapshot {
     const parsed = this.#parsed
     const bits = this.#torrent?.bitfield
-    const progress: StoppedProgress = { done: 0, total: 0, files: [] }
+    const progress: ProgressSnapshot = { done: 0, total: 0, files: [] }
     parsed?.files.forEach((file, index) => {
       if (file.pad) return
       let verified = 0

@@ -7,6 +7,7 @@ import { logger } from '../log.js'
 import { parseModelName } from '../models/names.js'
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../share/manifest.js'
 import { choosePieceLength, createHybridTorrent, hashFiles, parseHybridTorrent, type ParsedHybridTorrent } from '../share/torrent/index.js'
+import type { ProgressSnapshot } from './download-store.js'
 import { fetchRange, fetchWhole, OriginAgents } from './origin-fetch.js'
 import { originFileUrl } from './origin-url.js'
 
@@ -36,6 +37,8 @@ export interface OriginDownloadRequest {
   requireSignature: boolean
   signal: AbortSignal
   onBytes?: (bytes: number) => void
+  /** The bytes staged so far, by file (those continued from an earlier run included), after each write. */
+  onProgress?: (progress: ProgressSnapshot) => void
   /** @default DEFAULTS.chunkBytes */
   chunkBytes?: number
   /** @default DEFAULTS.timeoutMs */
@@ -80,8 +83,12 @@ export async function downloadFromOrigin (request: OriginDownloadRequest): Promi
   log('fetching %s (%d files) from %s', manifest.name, manifest.files.length, request.source.url)
 
   const agents = new OriginAgents()
+  const staged = stagedBytes([{ path: MANIFEST_FILE, size: fetched.length }, ...manifest.files], request.onProgress)
+  staged(MANIFEST_FILE, fetched.length)
   try {
-    for (const file of manifest.files) await fetchFile(request, fileUrl(file.path), join(staging, file.path), file.size, agents)
+    for (const file of manifest.files) {
+      await fetchFile(request, fileUrl(file.path), join(staging, file.path), file.size, agents, bytes => { staged(file.path, bytes) })
+    }
   } finally {
     agents.destroy()
   }
@@ -137,20 +144,34 @@ function checkManifest (bytes: Buffer, url: string, { entry, requireSignature }:
   return manifest
 }
 
-/** Fetches `url` into `path` up to `size` bytes, continuing after what is there. */
-async function fetchFile (request: OriginDownloadRequest, url: string, path: string, size: number, agents: OriginAgents): Promise<void> {
+/** Counts the bytes staged of each file; returns the setter of one file's count, which reports them all. */
+function stagedBytes (files: Array<{ path: string, size: number }>, onProgress: OriginDownloadRequest['onProgress']): (path: string, bytes: number) => void {
+  const counts = new Map(files.map(f => [f.path, 0]))
+  const total = files.reduce((sum, f) => sum + f.size, 0)
+  return (path, bytes) => {
+    counts.set(path, bytes)
+    if (onProgress === undefined) return
+    const rows = files.map(f => ({ path: f.path, size: f.size, done_bytes: counts.get(f.path) ?? 0, selected: true }))
+    onProgress({ done: rows.reduce((sum, f) => sum + f.done_bytes, 0), total, files: rows })
+  }
+}
+
+/** Fetches `url` into `path` up to `size` bytes, continuing after what is there; `staged` hears how much is on disk. */
+async function fetchFile (request: OriginDownloadRequest, url: string, path: string, size: number, agents: OriginAgents, staged: (bytes: number) => void): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   const have = await stat(path).then(s => s.size, () => 0)
   let at = have > size ? 0 : have
   const handle = await open(path, at === 0 ? 'w' : 'r+')
   try {
     if (at > 0) log('%s: continuing after %d of %d bytes', url, at, size)
+    staged(at)
     const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(request.chunkBytes ?? DEFAULTS.chunkBytes, size)))
     while (at < size) {
       const length = Math.min(chunk.length, size - at)
       await fetchChunk(request, url, at, length, size, chunk.subarray(0, length), agents)
       await handle.write(chunk, 0, length, at)
       at += length
+      staged(at)
     }
   } finally {
     await handle.close()

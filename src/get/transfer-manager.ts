@@ -344,6 +344,10 @@ export class TransferManager extends EventEmitter {
         onBytes: count => {
           record.origin_bytes += count
           view.lastData = Date.now()
+        },
+        onProgress: progress => {
+          record.progress = progress
+          if (record.state === 'metadata') this.#setState(view, 'downloading')
           this.#progress(view)
         }
       })

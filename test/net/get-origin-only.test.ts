@@ -3,6 +3,7 @@ import { cp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promis
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { LocalModel, ShareResult } from '../../src/api/types.js'
+import type { ProgressSnapshot } from '../../src/get/download-store.js'
 import { downloadFromOrigin } from '../../src/get/origin-download.js'
 import { createDaemonNet, eventually } from '../helpers/daemon-net.js'
 import { writeModelFolder } from '../helpers/model-folder.js'
@@ -72,12 +73,19 @@ test('an origin download continues from the bytes already staged and checks the 
   const weights = (await stat(join(folder, 'model.safetensors'))).size
   await cp(folder, staging, { recursive: true })
   await truncate(join(staging, 'model.safetensors'), Math.floor(weights / 2))
-  const fetched = await downloadFromOrigin({ source: { url: `${origin.url}/` }, staging, entry, requireSignature: true, signal: new AbortController().signal, chunkBytes: 64 * 1024 })
+  const reports: ProgressSnapshot[] = []
+  const fetched = await downloadFromOrigin({ source: { url: `${origin.url}/` }, staging, entry, requireSignature: true, signal: new AbortController().signal, chunkBytes: 64 * 1024, onProgress: p => reports.push(p) })
   assert.equal(fetched.torrent.infoHashV1, shared.infohash)
   assert.equal(fetched.torrent.infoHashV2, shared.infohash_v2)
   for (const file of FILES) assert.deepEqual(await readFile(join(staging, file)), await readFile(join(folder, file)), file)
   const small = (await Promise.all(FILES.slice(1).map(async f => (await stat(join(folder, f))).size))).reduce((x, y) => x + y, 0)
   assert.ok(origin.bytesSent() <= weights - Math.floor(weights / 2) + small, `fetched ${origin.bytesSent()} bytes: only the missing half of the weights and the small files`)
+  // Progress counts what is staged, the half kept from before included, and reaches the entry's size.
+  assert.ok(reports.length > 2)
+  assert.ok(reports.every(r => r.total === shared.size), 'the total is the whole model')
+  assert.ok(reports.every((r, i) => i === 0 || r.done >= reports[i - 1]!.done), 'never backwards')
+  assert.ok(reports.some(r => r.files.find(f => f.path === 'model.safetensors')?.done_bytes === Math.floor(weights / 2)), 'the staged half counts before a byte is fetched')
+  assert.equal(reports.at(-1)?.done, shared.size)
 
   const wrong = { ...entry, infohash: '0'.repeat(40) }
   await assert.rejects(downloadFromOrigin({ source: { url: `${origin.url}/` }, staging, entry: wrong, requireSignature: true, signal: new AbortController().signal }),
