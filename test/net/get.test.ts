@@ -92,6 +92,9 @@ test('kill -9 mid-download: after a restart the transfer resumes from its verifi
   assert.deepEqual(events.events.filter(e => e.type === 'error'), [], 'pausing and resuming report no error (a check cut short by the pause is no failed piece)')
   const installed = join(b.home, 'models', 'acme', 'big')
   assert.deepEqual(await readFile(join(installed, 'model.safetensors')), await readFile(join(folder, 'model.safetensors')))
+  // A, the only seeder, ran throughout: what it sent is what B fetched over both of its runs.
+  const sent = (await net.json<TransferInfo>(a, ['transfers', 'show', started.id])).uploaded_bytes
+  assert.ok(sent < 1.5 * shared.size, `A sent ${sent} bytes of a ${shared.size}-byte model across B's kill -9, restart, pause and resume`)
 
   // A cancelled download leaves nothing behind.
   const other = await writeModelFolder(join(net.root, 'other'), { seed: 4, hiddenSize: 1280 })
