@@ -15,8 +15,8 @@ export interface DownloadView {
 /** A download as the API shows it; `details` adds files, peers and verification. */
 export function downloadInfo ({ record, swarm, staging, verification }: DownloadView, details: boolean): TransferInfo {
   const torrent = swarm?.torrent
-  // A running download counts its files from its metadata on; until then, and while it is
-  // stopped, it shows where it was when it last stopped.
+  // A running torrent counts the files from its metadata on; until then, while the download is
+  // stopped, and while its origin alone fetches it, the record says what it holds.
   const live = swarm?.progress()
   const shown = live !== undefined && live.total > 0 ? live : record.progress ?? { done: 0, total: 0 }
   const { done, total } = shown
