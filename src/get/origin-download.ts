@@ -39,6 +39,8 @@ export interface OriginDownloadRequest {
   onBytes?: (bytes: number) => void
   /** The bytes staged so far, by file (those continued from an earlier run included), after each write. */
   onProgress?: (progress: ProgressSnapshot) => void
+  /** Every file is staged; hashing them all against the manifest and the entry begins (a minute or more for a large model). */
+  onVerifying?: () => void
   /** @default DEFAULTS.chunkBytes */
   chunkBytes?: number
   /** @default DEFAULTS.timeoutMs */
@@ -93,6 +95,7 @@ export async function downloadFromOrigin (request: OriginDownloadRequest): Promi
     agents.destroy()
   }
 
+  request.onVerifying?.()
   const content = manifest.files.reduce((sum, f) => sum + f.size, 0)
   const pieceLength = choosePieceLength(content)
   const inputs = [...manifest.files, { path: MANIFEST_FILE, size: fetched.length }].map(f => ({ path: f.path, absolutePath: join(staging, f.path), size: f.size }))

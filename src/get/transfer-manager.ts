@@ -349,7 +349,8 @@ export class TransferManager extends EventEmitter {
           record.progress = progress
           if (record.state === 'metadata') this.#setState(view, 'downloading')
           this.#progress(view)
-        }
+        },
+        onVerifying: () => { this.#setState(view, 'verifying') }
       })
       const { torrent } = fetched
       const selected = selectPaths(torrent.files.filter(f => !f.pad).map(f => f.path), { include: record.include, exclude: record.exclude })

@@ -74,7 +74,17 @@ test('an origin download continues from the bytes already staged and checks the 
   await cp(folder, staging, { recursive: true })
   await truncate(join(staging, 'model.safetensors'), Math.floor(weights / 2))
   const reports: ProgressSnapshot[] = []
-  const fetched = await downloadFromOrigin({ source: { url: `${origin.url}/` }, staging, entry, requireSignature: true, signal: new AbortController().signal, chunkBytes: 64 * 1024, onProgress: p => reports.push(p) })
+  let verifyingAfter = -1
+  const fetched = await downloadFromOrigin({
+    source: { url: `${origin.url}/` },
+    staging,
+    entry,
+    requireSignature: true,
+    signal: new AbortController().signal,
+    chunkBytes: 64 * 1024,
+    onProgress: p => reports.push(p),
+    onVerifying: () => { verifyingAfter = reports.length }
+  })
   assert.equal(fetched.torrent.infoHashV1, shared.infohash)
   assert.equal(fetched.torrent.infoHashV2, shared.infohash_v2)
   for (const file of FILES) assert.deepEqual(await readFile(join(staging, file)), await readFile(join(folder, file)), file)
@@ -86,6 +96,7 @@ test('an origin download continues from the bytes already staged and checks the 
   assert.ok(reports.every((r, i) => i === 0 || r.done >= reports[i - 1]!.done), 'never backwards')
   assert.ok(reports.some(r => r.files.find(f => f.path === 'model.safetensors')?.done_bytes === Math.floor(weights / 2)), 'the staged half counts before a byte is fetched')
   assert.equal(reports.at(-1)?.done, shared.size)
+  assert.equal(verifyingAfter, reports.length, 'the checks begin once every byte is staged')
 
   const wrong = { ...entry, infohash: '0'.repeat(40) }
   await assert.rejects(downloadFromOrigin({ source: { url: `${origin.url}/` }, staging, entry: wrong, requireSignature: true, signal: new AbortController().signal }),
