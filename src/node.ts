@@ -35,6 +35,8 @@ const log = logger('node')
 const DHT_JOIN_WAIT_MS = 10_000
 /** How many of a search's first results get their peers counted. */
 const COUNTED_RESULTS = 25
+/** How long a get of a name the catalog lacks waits for a catalog round (the CLI waits 30 s for its answer). */
+const GET_REFRESH_WAIT_MS = 15_000
 
 /** A small string store over a level sublevel (pointer state, merged catalogs). */
 function levelStore (db: Level<string, unknown>, name: string): PointerStore {
@@ -158,7 +160,7 @@ export class SilmarilNode extends EventEmitter {
       { config: this.config, identity: this.identity, layout: this.layout }
     )
     const transfers = new TransferManager(
-      { client, downloads: new DownloadStore(this.#db), models: this.#store, seeder: this.#seeder, entries: () => catalog.entries(), origin: originStarter(this.config.torrent.origin_fallback_s) },
+      { client, downloads: new DownloadStore(this.#db), models: this.#store, seeder: this.#seeder, entries: () => catalog.entries(), refreshCatalog: async () => { await this.#refreshForGet(catalog) }, origin: originStarter(this.config.torrent.origin_fallback_s) },
       { config: this.config, layout: this.layout }
     )
     transfers.on('event', (event: ServerEvent) => { this.emit('event', event) })
@@ -170,6 +172,15 @@ export class SilmarilNode extends EventEmitter {
     log('started: torrent port %d, dht port %d', client.torrentPort, client.dhtPort)
     void this.#resumeSeeding().then(async () => { await transfers.start() })
     this.#catalogStarted = this.#startCatalog(catalog)
+  }
+
+  /** A get's one catalog round, once the catalog has started; bounded so that the request answers. */
+  async #refreshForGet (catalog: CatalogService): Promise<void> {
+    const round = (async () => {
+      await this.#catalogStarted
+      await catalog.refresh()
+    })().catch((err: Error) => { this.emit('warning', err) })
+    await Promise.race([round, new Promise<void>(resolve => setTimeout(resolve, GET_REFRESH_WAIT_MS).unref())])
   }
 
   /** The catalog starts once the DHT has joined (bounded), in the background: the API answers meanwhile. */

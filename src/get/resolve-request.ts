@@ -16,8 +16,12 @@ export interface ResolvedGet {
   name: string | null
 }
 
-/** Turns `silmaril get`'s argument into a torrent: through the catalog for names, directly for magnets and infohashes. */
-export function resolveGet (request: DownloadRequest, entries: Iterable<LiveEntry>, policy: SilmarilConfig['policy']): ResolvedGet {
+/**
+ * Turns `silmaril get`'s argument into a torrent: through the catalog for names, directly for
+ * magnets and infohashes. `askedNetwork`: the catalog was just refreshed, which the not-found
+ * message then says instead of suggesting it.
+ */
+export function resolveGet (request: DownloadRequest, entries: Iterable<LiveEntry>, policy: SilmarilConfig['policy'], { askedNetwork = false } = {}): ResolvedGet {
   const ref = parseGetRef(request.ref, request.revision)
   const blocked = new Set(policy.blocked_publishers.map(p => p.toLowerCase()))
   const all = [...entries]
@@ -32,7 +36,10 @@ export function resolveGet (request: DownloadRequest, entries: Iterable<LiveEntr
     if (entry === undefined) {
       const what = `${ref.name}${ref.revision === undefined ? '' : `@${ref.revision}`}${request.publisher === undefined ? '' : ` from publisher ${request.publisher}`}`
       if (found.length > 0) throw new SilmarilError('policy', `${what} is only published by publishers that policy.blocked_publishers blocks`)
-      throw SilmarilError.notFound(`no model ${what} in the catalog; search with "silmaril discover ${ref.name.split('/')[1] ?? ref.name}" (add --refresh to ask the network now), or get it by magnet link`)
+      const search = `"silmaril discover ${ref.name.split('/')[1] ?? ref.name}"`
+      throw SilmarilError.notFound(askedNetwork
+        ? `no model ${what} in the catalog, nor in the catalogs the network has now; check the name with ${search}, or get it by magnet link`
+        : `no model ${what} in the catalog; search with ${search} (add --refresh to ask the network now), or get it by magnet link`)
     }
     return { infohash: entry.infohash, infohashV2: entry.infohash_v2, magnet: magnetUri({ infoHashV1: entry.infohash, infoHashV2: entry.infohash_v2, name: entry.name }), entry, name: entry.name }
   }

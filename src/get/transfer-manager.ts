@@ -18,7 +18,7 @@ import { SwarmDownload } from './download.js'
 import { DownloadStore, type DownloadRecord } from './download-store.js'
 import { installDownload } from './install.js'
 import { checkLicensePolicy, checkPublisherPolicy, checkSpace } from './policy.js'
-import { resolveGet } from './resolve-request.js'
+import { resolveGet, type ResolvedGet } from './resolve-request.js'
 import { selectPaths } from './selection.js'
 import { downloadInfo, seedInfo, type DownloadView } from './transfer-info.js'
 import { verifyDownload } from './verify.js'
@@ -37,6 +37,8 @@ export interface TransferManagerComponents {
   seeder: Seeder
   /** The merged catalog's live entries. */
   entries: () => Iterable<LiveEntry>
+  /** One catalog round on the network (bounded), for a get whose name the node does not hold yet. */
+  refreshCatalog?: () => Promise<void>
   /** Starts the HTTP origin fallback for a download whose manifest names a source. */
   origin?: OriginStarter
 }
@@ -99,9 +101,25 @@ export class TransferManager extends EventEmitter {
     }
   }
 
+  /**
+   * A name the catalog does not hold may have been published since the last round (or before the
+   * first one finished): the network is asked once before the get is refused.
+   */
+  async #resolve (request: DownloadRequest): Promise<ResolvedGet> {
+    const { policy } = this.#init.config
+    try {
+      return resolveGet(request, this.#c.entries(), policy)
+    } catch (err) {
+      if (!(err instanceof SilmarilError) || err.code !== 'not_found' || this.#c.refreshCatalog === undefined) throw err
+      log('%s is not in the catalog; asking the network', request.ref)
+      await this.#c.refreshCatalog()
+      return resolveGet(request, this.#c.entries(), policy, { askedNetwork: true })
+    }
+  }
+
   async download (request: DownloadRequest): Promise<TransferInfo> {
     const { config } = this.#init
-    const resolved = resolveGet(request, this.#c.entries(), config.policy)
+    const resolved = await this.#resolve(request)
     const existing = this.#downloads.get(resolved.infohash)
     if (existing !== undefined) {
       if (existing.record.state !== 'failed') return this.#info(existing, false)

@@ -14,7 +14,7 @@ import { OFFLINE_CLIENT_OPTIONS } from '../helpers/webtorrent.js'
 
 const WAIT_MS = 60_000
 
-test('B gets what A shares by name: verified, installed in models/<org>/<name>, seeding; C gets it by magnet, --include one file', async t => {
+test('B gets what A shares by name: verified, installed in models/<org>/<name>, seeding; C, which never searched, gets it by name, --include one file', async t => {
   const net = await createDaemonNet(t, 3, ['a', 'b', 'c'])
   const [a, b, c] = net.daemons as [typeof net.daemons[0], typeof net.daemons[0], typeof net.daemons[0]]
   const folder = await writeModelFolder(join(net.root, 'tiny'), { seed: 7, hiddenSize: 512 })
@@ -38,7 +38,10 @@ test('B gets what A shares by name: verified, installed in models/<org>/<name>, 
   const again = await b.run(['get', 'acme/tiny-llama'])
   assert.equal(again.trim(), model.path, 'a second get finds it installed')
 
-  const partial = await net.json<LocalModel>(c, ['get', shared.magnet, '--include', 'config.json'])
+  // C never searched: a name its catalog lacks makes the get ask the network once.
+  const missing = await c.run(['get', 'acme/missing']).then(() => undefined, (err: Error) => err.message)
+  assert.match(missing ?? '', /exited 4: [^]*no model acme\/missing in the catalog, nor in the catalogs the network has now/)
+  const partial = await net.json<LocalModel>(c, ['get', 'acme/tiny-llama', '--include', 'config.json'])
   assert.equal(partial.name, 'acme/tiny-llama')
   assert.deepEqual((await readdir(partial.path)).sort(), ['.silmaril.json', 'config.json'])
   assert.equal(partial.files, 2)
