@@ -17,8 +17,9 @@ export function downloadInfo ({ record, swarm, staging, verification }: Download
   const torrent = swarm?.torrent
   // A running torrent counts the files from its metadata on; until then, while the download is
   // stopped, and while its origin alone fetches it, the record says what it holds.
-  const counting = swarm !== undefined && swarm.progress().total > 0 ? swarm : undefined
-  const { done, total } = counting?.progress() ?? record.progress ?? { done: 0, total: 0 }
+  const live = swarm?.progress()
+  const counted = live !== undefined && live.total > 0
+  const { done, total } = counted ? live : record.progress ?? { done: 0, total: 0 }
   const active = torrent !== undefined && !record.paused
   const down = active ? Math.round(torrent.downloadSpeed) : 0
   const info: TransferInfo = {
@@ -51,7 +52,7 @@ export function downloadInfo ({ record, swarm, staging, verification }: Download
     error: record.error
   }
   if (!details) return info
-  return { ...info, files: counting?.files() ?? record.progress?.files ?? [], peer_list: active ? peerRows(torrent) : [], verification }
+  return { ...info, files: (counted ? swarm?.files() : record.progress?.files) ?? [], peer_list: active ? peerRows(torrent) : [], verification }
 }
 
 /** A registered model's seeding torrent as a transfer. */
